@@ -1,0 +1,66 @@
+"""One exception hierarchy for every stage below the API.
+
+    KeshengError
+    ├── ConfigError            settings or a model that cannot be used
+    ├── AudioError             input audio the pipeline refuses
+    │   ├── EmptyAudioError        no bytes, or no samples after decoding
+    │   ├── UnsupportedAudioError  not audio, or a container/codec we cannot read
+    │   └── AudioTooLargeError     longer or bigger than the configured limits
+    ├── NotFoundError          a record asked for by id does not exist
+    ├── InvalidRequestError    a well-formed call with values that make no sense
+    └── JobError               a job that failed; carries the job id
+
+The API maps these to HTTP codes in one place (api/errors.py); the CLI prints
+their message. Every error carries enough context to be understood alone.
+"""
+
+from __future__ import annotations
+
+
+class KeshengError(Exception):
+    """Base class of every error kesheng raises on purpose."""
+
+
+class ConfigError(KeshengError):
+    """A setting, or a model it names, cannot be used."""
+
+
+class AudioError(KeshengError):
+    """Input audio the pipeline refuses; the message says why."""
+
+    def __init__(self, message: str, *, source: str | None = None) -> None:
+        self.source = source
+        super().__init__(f"{source}: {message}" if source else message)
+
+
+class EmptyAudioError(AudioError):
+    """The file has no bytes, or decodes to no samples."""
+
+
+class UnsupportedAudioError(AudioError):
+    """Not an audio file, or a container/codec that cannot be decoded."""
+
+
+class AudioTooLargeError(AudioError):
+    """The audio is longer, or the upload bigger, than the configured limit."""
+
+
+class NotFoundError(KeshengError):
+    """A record that was asked for by id does not exist."""
+
+    def __init__(self, kind: str, key: object) -> None:
+        self.kind = kind
+        self.key = key
+        super().__init__(f"{kind} {key!r} not found")
+
+
+class InvalidRequestError(KeshengError):
+    """A request whose values make no sense (bad role map, unknown status...)."""
+
+
+class JobError(KeshengError):
+    """A pipeline job failed; `job_id` names it."""
+
+    def __init__(self, job_id: int, message: str) -> None:
+        self.job_id = job_id
+        super().__init__(f"job {job_id}: {message}")

@@ -1,0 +1,112 @@
+"""The one settings object. Read from `KESHENG_*` environment variables and `.env`."""
+
+from __future__ import annotations
+
+from enum import Enum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kesheng.errors import ConfigError
+
+
+class OutputScript(str, Enum):
+    """Which Chinese script transcripts are written in."""
+
+    simplified = "simplified"
+    traditional = "traditional"
+    spoken = "spoken"  # whichever script dominates the transcript, applied to all of it
+
+
+class Settings(BaseSettings):
+    """Everything configurable in kesheng; passed down as an argument, never re-read."""
+
+    model_config = SettingsConfigDict(env_prefix="KESHENG_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("./kesheng-data"), description="database and audio store")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in data_dir")
+
+    # Speech recognition
+    asr_model: str = Field(
+        "base",
+        description="faster-whisper size name (tiny, base, small, large-v3...) or a CT2 directory; "
+        "'base' uses the bundled offline model when installed",
+    )
+    asr_device: str = Field("auto", description="cpu, cuda or auto")
+    asr_compute_type: str = Field("auto", description="int8 on CPU, float16 on CUDA when auto")
+    asr_cpu_threads: int = Field(0, description="0: one per core")
+    asr_beam_size: int = 5
+    asr_language: str | None = Field("zh", description="None lets Whisper detect")
+    asr_initial_prompt: str = "以下是普通话的句子。"
+    output_script: OutputScript = OutputScript.simplified
+    vocabulary_file: Path | None = Field(None, description="extra domain terms, one per line")
+
+    # Stereo call recordings: which channel is who, in channel order.
+    stereo_roles: str = "staff,customer"
+
+    # Limits on input
+    max_upload_mb: int = 200
+    max_audio_seconds: float = 4 * 3600
+
+    # NLP
+    nlp_model_dir: Path | None = Field(
+        None, description="a transformers sequence-classification directory per task (see README)"
+    )
+
+    # Service
+    api_key: str | None = Field(None, description="required by the API; serve generates one if unset")
+    workers: int = Field(1, description="embedded worker threads")
+    poll_interval: float = 0.5
+
+    @field_validator("stereo_roles")
+    @classmethod
+    def _check_roles(cls, value: str) -> str:
+        try:
+            parse_roles(value)
+        except ConfigError as exc:  # pydantic reports only ValueError as a validation error
+            raise ValueError(str(exc)) from exc
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to SQLite inside data_dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'kesheng.db').resolve()}"
+
+    @property
+    def audio_dir(self) -> Path:
+        """Where recordings are stored, content-addressed."""
+        return self.data_dir / "audio"
+
+    @property
+    def model_cache_dir(self) -> Path:
+        """Where the bundled Whisper model is assembled on first use."""
+        return self.data_dir / "models"
+
+    @property
+    def role_map(self) -> tuple[str, ...]:
+        """The stereo channel→role map as a tuple, channel 0 first."""
+        return parse_roles(self.stereo_roles)
+
+
+ROLES = ("staff", "customer", "unknown")
+
+
+def parse_roles(value: str) -> tuple[str, ...]:
+    """Parse 'staff,customer' into a role per channel, refusing unknown roles."""
+    roles = tuple(part.strip() for part in value.split(",") if part.strip())
+    if not roles:
+        raise ConfigError("a role map needs at least one role, e.g. 'staff,customer'")
+    bad = [r for r in roles if r not in ROLES]
+    if bad:
+        raise ConfigError(f"unknown role(s) {bad}; use {', '.join(ROLES)}")
+    return roles
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Settings from the environment, read once per process."""
+    return Settings()

@@ -1,0 +1,178 @@
+"""Typed ORM models: customers, branches, interactions, recordings, utterances, tags, complaints, jobs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+CHANNELS = ("counter", "field", "call")
+ROLES = ("staff", "customer", "unknown")
+SEVERITIES = ("none", "low", "medium", "high")
+COMPLAINT_STATUSES = ("new", "in_review", "resolved", "dismissed")
+JOB_STATUSES = ("queued", "running", "done", "failed")
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, so SQLite and PostgreSQL store the same thing."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: DateTime(timezone=True), dict[str, Any]: JSON}
+
+
+class Branch(Base):
+    __tablename__ = "branches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    region: Mapped[str | None] = mapped_column(String(100))
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(128), unique=True)
+    # Value tier and lifecycle stage come from the CRM; kept here so reviews can filter by them.
+    value_tier: Mapped[str | None] = mapped_column(String(32))
+    lifecycle_stage: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    interactions: Mapped[list[Interaction]] = relationship(back_populates="customer")
+
+
+class Recording(Base):
+    __tablename__ = "recordings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(String(500))
+    original_name: Mapped[str | None] = mapped_column(String(500))
+    format: Mapped[str | None] = mapped_column(String(32))
+    size_bytes: Mapped[int]
+    duration: Mapped[float | None]
+    sample_rate: Mapped[int | None]
+    channels: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Interaction(Base):
+    __tablename__ = "interactions"
+    # The idempotency key of an import: the same audio through the same model is one interaction.
+    __table_args__ = (UniqueConstraint("recording_id", "asr_model"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id"))
+    asr_model: Mapped[str] = mapped_column(String(200))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(16))
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # Mean of p(pos) - p(neg) over customer utterances, in [-1, 1]; None when nobody spoke.
+    sentiment: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    recording: Mapped[Recording] = relationship()
+    customer: Mapped[Customer | None] = relationship(back_populates="interactions")
+    branch: Mapped[Branch | None] = relationship()
+    utterances: Mapped[list[Utterance]] = relationship(
+        back_populates="interaction", order_by="Utterance.start", cascade="all, delete-orphan"
+    )
+    complaints: Mapped[list[Complaint]] = relationship(back_populates="interaction")
+
+
+class Utterance(Base):
+    __tablename__ = "utterances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id"), index=True)
+    start: Mapped[float]
+    end: Mapped[float]
+    channel: Mapped[int] = mapped_column(default=0)
+    role: Mapped[str] = mapped_column(String(16), default="unknown")
+    # Only redacted text is ever stored: PII is removed before this row exists.
+    text: Mapped[str] = mapped_column(Text)
+    avg_logprob: Mapped[float | None]
+    no_speech_prob: Mapped[float | None]
+
+    interaction: Mapped[Interaction] = relationship(back_populates="utterances")
+    tags: Mapped[list[Tag]] = relationship(back_populates="utterance", cascade="all, delete-orphan")
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+    __table_args__ = (Index("ix_tags_kind_label", "kind", "label"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    utterance_id: Mapped[int] = mapped_column(ForeignKey("utterances.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # sentiment | intent | keyword | pii
+    label: Mapped[str] = mapped_column(String(64))
+    score: Mapped[float | None]
+    source: Mapped[str] = mapped_column(String(32), default="model")  # model | reviewer
+
+    utterance: Mapped[Utterance] = relationship(back_populates="tags")
+
+
+class Complaint(Base):
+    __tablename__ = "complaints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id"), index=True)
+    utterance_id: Mapped[int] = mapped_column(ForeignKey("utterances.id"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), index=True)
+    severity: Mapped[str] = mapped_column(String(16), index=True)
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="new", index=True)
+    assignee: Mapped[str | None] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)  # redacted, like the utterance it came from
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    resolved_at: Mapped[datetime | None]
+
+    interaction: Mapped[Interaction] = relationship(back_populates="complaints")
+    customer: Mapped[Customer | None] = relationship()
+    branch: Mapped[Branch | None] = relationship()
+    notes: Mapped[list[ComplaintNote]] = relationship(
+        back_populates="complaint", order_by="ComplaintNote.created_at", cascade="all, delete-orphan"
+    )
+
+
+class ComplaintNote(Base):
+    __tablename__ = "complaint_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    author: Mapped[str | None] = mapped_column(String(128))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="notes")
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_status_priority", "status", "priority", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), default="import")
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    # Lower runs first; live capture will sit below bulk imports.
+    priority: Mapped[int] = mapped_column(default=100)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id"), index=True)
+    asr_model: Mapped[str] = mapped_column(String(200))
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    interaction_id: Mapped[int | None] = mapped_column(ForeignKey("interactions.id"))
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    recording: Mapped[Recording] = relationship()

@@ -1,0 +1,85 @@
+"""Drop what Whisper writes when nobody speaks.
+
+On silence and noise Whisper invents text learnt from subtitle credits ("字幕由Amara.org社群提供",
+"请不吝点赞 订阅 转发 打赏支持明镜与点点栏目") or loops on one phrase. Decoding with VAD removes most
+of it; these checks remove the rest, segment by segment.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Phrases that come from subtitle files, not from customers; matched after removing punctuation.
+KNOWN_JUNK = (
+    "字幕由amara.org社群提供",
+    "字幕由amara.org社区提供",
+    "请不吝点赞订阅转发打赏支持明镜与点点栏目",
+    "请不吝点赞订阅转发",
+    "点赞订阅转发打赏",
+    "感谢观看",
+    "谢谢观看",
+    "谢谢大家观看",
+    "欢迎订阅",
+    "订阅我的频道",
+    "字幕志愿者",
+    "中文字幕",
+    "优优独播剧场",
+    "yoyo television series exclusive",
+    "明镜与点点栏目",
+    "by bwd6",
+)
+_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class HallucinationLimits:
+    """Thresholds; defaults follow Whisper's own no-speech and compression checks, made stricter."""
+
+    max_no_speech_prob: float = 0.6
+    min_avg_logprob_when_unsure: float = -0.8  # no_speech above 0.4 and logprob below this: drop
+    max_compression_ratio: float = 2.4
+    max_repeats: int = 4  # a 1-8 character unit repeated more than this in a row
+
+
+def _normalise(text: str) -> str:
+    return _PUNCT.sub("", text).lower()
+
+
+def is_known_junk(text: str) -> bool:
+    """True when the text is (mostly) one of the subtitle phrases."""
+    norm = _normalise(text)
+    if not norm:
+        return True
+    return any(junk in norm and len(norm) <= len(junk) + 6 for junk in KNOWN_JUNK)
+
+
+def has_repetition_loop(text: str, max_repeats: int) -> bool:
+    """True when a short unit repeats back to back more than max_repeats times (哈哈哈哈哈, 对对对对对...)."""
+    norm = _normalise(text)
+    for unit in range(1, 9):
+        pattern = re.compile(r"(.{%d})\1{%d,}" % (unit, max_repeats))
+        if pattern.search(norm):
+            return True
+    return False
+
+
+def strip_repetition(text: str, max_repeats: int) -> str:
+    """Collapse a repetition loop to one occurrence."""
+    for unit in range(8, 0, -1):
+        text = re.sub(r"(.{%d})\1{%d,}" % (unit, max_repeats), r"\1", text)
+    return text
+
+
+def keep_segment(text: str, no_speech_prob: float, avg_logprob: float, compression_ratio: float,
+                 limits: HallucinationLimits = HallucinationLimits()) -> bool:
+    """Whether a decoded segment is speech worth keeping."""
+    if is_known_junk(text):
+        return False
+    if no_speech_prob > limits.max_no_speech_prob:
+        return False
+    if no_speech_prob > 0.4 and avg_logprob < limits.min_avg_logprob_when_unsure:
+        return False
+    if compression_ratio > limits.max_compression_ratio and has_repetition_loop(text, limits.max_repeats):
+        return False
+    return True
