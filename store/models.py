@@ -137,6 +137,7 @@ class Complaint(Base):
     resolved_at: Mapped[datetime | None]
 
     interaction: Mapped[Interaction] = relationship(back_populates="complaints")
+    utterance: Mapped[Utterance] = relationship()
     customer: Mapped[Customer | None] = relationship()
     branch: Mapped[Branch | None] = relationship()
     notes: Mapped[list[ComplaintNote]] = relationship(

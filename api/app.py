@@ -1,0 +1,49 @@
+"""The FastAPI application: routes under /api/v1, OpenAPI docs at /docs, the worker pool alongside."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.limits import BodySizeLimit
+from api.routes import complaints, customers, interactions, jobs, recordings
+from kesheng import __version__
+from kesheng.settings import Settings
+from pipeline.importer import Services
+from pipeline.services import build_services
+from pipeline.worker import WorkerPool
+
+
+def create_app(settings: Settings, services: Services | None = None, run_workers: bool = True) -> FastAPI:
+    """Build the app; models load and workers start when it starts (lifespan)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.services = services or build_services(settings)
+        app.state.pool = None
+        if run_workers:
+            app.state.pool = WorkerPool(app.state.services, settings.workers, settings.poll_interval)
+            app.state.pool.start()
+        try:
+            yield
+        finally:
+            if app.state.pool is not None:
+                app.state.pool.stop()
+
+    app = FastAPI(title="kesheng (客声)", version=__version__, lifespan=lifespan,
+                  description="Voice of the customer: recordings in, tagged customer records out.")
+    app.state.settings = settings
+    for module in (recordings, jobs, interactions, customers, complaints):
+        app.include_router(module.router, prefix="/api/v1")
+    errors.install(app)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    app.add_middleware(BodySizeLimit, limit=settings.max_upload_mb * 2**20 + 64 * 1024)
+    return app

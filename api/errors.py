@@ -1,0 +1,45 @@
+"""Map the KeshengError hierarchy to HTTP responses, in one place."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from kesheng.errors import (
+    AudioError,
+    AudioTooLargeError,
+    ConfigError,
+    InvalidRequestError,
+    KeshengError,
+    NotFoundError,
+    UnsupportedAudioError,
+)
+
+_STATUS: tuple[tuple[type[KeshengError], int], ...] = (
+    (NotFoundError, 404),
+    (AudioTooLargeError, 413),
+    (UnsupportedAudioError, 415),
+    (AudioError, 422),
+    (InvalidRequestError, 422),
+    (ConfigError, 422),
+)
+
+
+def status_for(exc: KeshengError) -> int:
+    """The HTTP status of an error (500 for anything unexpected)."""
+    for kind, status in _STATUS:
+        if isinstance(exc, kind):
+            return status
+    return 500
+
+
+def install(app: FastAPI) -> None:
+    """Register the handler: every KeshengError becomes {"detail": message, "error": kind}."""
+
+    @app.exception_handler(KeshengError)
+    async def _handle(_request: Request, exc: KeshengError) -> JSONResponse:
+        # AudioError messages name the server-side temp path; clients only need the reason.
+        message = str(exc)
+        if isinstance(exc, AudioError) and exc.source:
+            message = message.removeprefix(f"{exc.source}: ")
+        return JSONResponse({"detail": message, "error": exc.__class__.__name__}, status_code=status_for(exc))

@@ -1,0 +1,48 @@
+"""Upload a recording for import."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile, status
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import CurrentPrincipal, ServicesDep, SettingsDep
+from api.schemas import JobOut
+from kesheng.settings import parse_roles
+from pipeline.importer import ImportRequest, ingest_file, spool_upload
+
+router = APIRouter(prefix="/recordings", tags=["recordings"])
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=JobOut)
+async def upload_recording(
+    request: Request,
+    services: ServicesDep,
+    settings: SettingsDep,
+    _caller: CurrentPrincipal,
+    file: Annotated[UploadFile, File(description="wav, mp3, m4a, flac or ogg")],
+    customer: Annotated[str | None, Form(description="the customer's id in your CRM", max_length=128)] = None,
+    branch: Annotated[str | None, Form(description="branch code", max_length=64)] = None,
+    channel: Annotated[str, Form(pattern="^(counter|field|call)$")] = "call",
+    stereo_roles: Annotated[str | None, Form(description="role per channel, e.g. staff,customer")] = None,
+    occurred_at: Annotated[datetime | None, Form(description="when it was recorded (ISO 8601)")] = None,
+) -> JobOut:
+    """Store the audio and queue its import → 202 with the job to poll."""
+    limit = settings.max_upload_mb * 2**20  # the body limit itself is enforced while streaming (api/limits)
+    roles = parse_roles(stereo_roles) if stereo_roles else None
+    name = Path(file.filename or "upload").name
+    tmp = await run_in_threadpool(spool_upload, iter(lambda: file.file.read(1 << 20), b""), limit,
+                                  Path(name).suffix)
+    try:
+        req = ImportRequest(customer=customer or None, branch=branch or None, channel=channel, roles=roles,
+                            occurred_at=occurred_at, original_name=name)
+        result = await run_in_threadpool(ingest_file, services.db, services.audio_store, tmp, req,
+                                          services.asr_name, settings)
+    finally:
+        tmp.unlink(missing_ok=True)
+    if request.app.state.pool is not None:
+        request.app.state.pool.notify()
+    return JobOut.of(result.job, duplicate=result.duplicate)

@@ -1,0 +1,156 @@
+"""Response and request bodies of the HTTP API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from store.models import Complaint, Interaction, Job, Utterance
+
+
+class JobOut(BaseModel):
+    id: int
+    status: str = Field(description="queued | running | done | failed")
+    duplicate: bool = Field(False, description="true when this audio was already imported with this model")
+    interaction_id: int | None
+    error: str | None
+    attempts: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, job: Job, duplicate: bool = False) -> JobOut:
+        return cls(id=job.id, status=job.status, duplicate=duplicate, interaction_id=job.interaction_id,
+                   error=job.error, attempts=job.attempts, created_at=job.created_at,
+                   started_at=job.started_at, finished_at=job.finished_at)
+
+
+class TagOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    kind: str
+    label: str
+    score: float | None
+    source: str
+
+
+class UtteranceOut(BaseModel):
+    id: int
+    start: float
+    end: float
+    channel: int
+    role: str
+    text: str = Field(description="redacted: personal data replaced by [手机号], [身份证号]...")
+    sentiment: TagOut | None
+    intent: TagOut | None
+    keywords: list[str]
+    pii: list[str]
+
+    @classmethod
+    def of(cls, u: Utterance) -> UtteranceOut:
+        by_kind = {t.kind: TagOut.model_validate(t) for t in u.tags if t.kind in ("sentiment", "intent")}
+        return cls(id=u.id, start=u.start, end=u.end, channel=u.channel, role=u.role, text=u.text,
+                   sentiment=by_kind.get("sentiment"), intent=by_kind.get("intent"),
+                   keywords=[t.label for t in u.tags if t.kind == "keyword"],
+                   pii=[t.label for t in u.tags if t.kind == "pii"])
+
+
+class NoteOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    author: str | None
+    body: str
+    created_at: datetime
+
+
+class ComplaintOut(BaseModel):
+    id: int
+    interaction_id: int
+    utterance_id: int
+    customer: str | None
+    branch: str | None
+    severity: str
+    category: str
+    status: str
+    assignee: str | None
+    text: str
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+    notes: list[NoteOut]
+
+    @classmethod
+    def of(cls, c: Complaint) -> ComplaintOut:
+        return cls(id=c.id, interaction_id=c.interaction_id, utterance_id=c.utterance_id,
+                   customer=c.customer.external_id if c.customer else None,
+                   branch=c.branch.code if c.branch else None, severity=c.severity, category=c.category,
+                   status=c.status, assignee=c.assignee, text=c.text, created_at=c.created_at,
+                   updated_at=c.updated_at, resolved_at=c.resolved_at,
+                   notes=[NoteOut.model_validate(n) for n in c.notes])
+
+
+class ComplaintPage(BaseModel):
+    total: int
+    items: list[ComplaintOut]
+
+
+class ComplaintUpdate(BaseModel):
+    status: str | None = Field(None, description="new | in_review | resolved | dismissed")
+    assignee: str | None = Field(None, description="empty string unassigns")
+    note: str | None = Field(None, max_length=5000)
+
+
+class InteractionOut(BaseModel):
+    id: int
+    channel: str
+    customer: str | None
+    branch: str | None
+    occurred_at: datetime
+    language: str | None
+    asr_model: str
+    duration: float | None
+    sentiment: float | None = Field(description="mean p(pos)-p(neg) of customer utterances, -1..1")
+    utterances: list[UtteranceOut]
+    complaints: list[ComplaintOut]
+
+    @classmethod
+    def of(cls, i: Interaction) -> InteractionOut:
+        return cls(id=i.id, channel=i.channel, customer=i.customer.external_id if i.customer else None,
+                   branch=i.branch.code if i.branch else None, occurred_at=i.occurred_at,
+                   language=i.language, asr_model=i.asr_model, duration=i.recording.duration,
+                   sentiment=i.sentiment, utterances=[UtteranceOut.of(u) for u in i.utterances],
+                   complaints=[ComplaintOut.of(c) for c in i.complaints])
+
+
+class TimelineEntry(BaseModel):
+    interaction_id: int
+    channel: str
+    branch: str | None
+    occurred_at: datetime
+    sentiment: float | None
+    complaints: int
+    max_severity: str
+
+
+class TrendPoint(BaseModel):
+    occurred_at: datetime
+    sentiment: float
+    rolling: float = Field(description="mean of this and the two previous interactions")
+
+
+class ChurnOut(BaseModel):
+    risk: float = Field(description="0..1")
+    cancel_intent: bool
+    falling_sentiment: bool
+    complaints: int
+    trend_slope: float | None
+
+
+class TimelineOut(BaseModel):
+    customer: str
+    value_tier: str | None
+    lifecycle_stage: str | None
+    channels: dict[str, int]
+    interactions: list[TimelineEntry]
+    sentiment_trend: list[TrendPoint]
+    churn: ChurnOut

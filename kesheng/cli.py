@@ -1,0 +1,211 @@
+"""The `kesheng` command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kesheng.errors import KeshengError
+from kesheng.settings import Settings, get_settings, parse_roles
+
+app = typer.Typer(help="kesheng (客声): voice of the customer for Mandarin-speaking businesses.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+nlp_app = typer.Typer(help="NLP models.", no_args_is_help=True)
+app.add_typer(nlp_app, name="nlp")
+err = Console(stderr=True)
+out = Console()
+
+Roles = Annotated[str | None, typer.Option("--stereo-roles", help="role per channel, e.g. staff,customer")]
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except Exception as exc:  # pydantic's ValidationError: show it, not a traceback
+        err.print(f"[red]invalid settings:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _fail(exc: KeshengError) -> typer.Exit:
+    err.print(f"[red]error:[/red] {exc}")
+    return typer.Exit(1)
+
+
+@app.command()
+def transcribe(
+    files: Annotated[list[Path], typer.Argument(help="audio files")],
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per file and line")] = False,
+    stereo_roles: Roles = None,
+) -> None:
+    """Transcribe audio files (no database): stereo files are split per channel."""
+    from transcribe import make_transcriber, transcribe_file
+
+    settings = _settings()
+    try:
+        roles = parse_roles(stereo_roles) if stereo_roles else None
+        transcriber = make_transcriber(settings)
+    except KeshengError as exc:
+        raise _fail(exc) from exc
+    failed = 0
+    for path in files:
+        try:
+            result = transcribe_file(path, transcriber, settings, roles)
+        except KeshengError as exc:
+            failed += 1
+            err.print(f"[red]error:[/red] {exc}")
+            if as_json:
+                print(json.dumps({"file": str(path), "error": str(exc)}, ensure_ascii=False), flush=True)
+            continue
+        if as_json:
+            print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
+        else:
+            out.print(f"[bold]{path}[/bold] ({result.duration:.1f} s, {result.language})")
+            for s in result.segments:
+                out.print(f"  [{s.start:6.2f}-{s.end:6.2f}] ch{s.channel} {s.role:8s} {s.text}")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def analyze(
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="one JSON object per input line")] = False,
+) -> None:
+    """Analyse texts from stdin, one per line (blank lines are skipped): PII, sentiment, intent, complaint."""
+    from nlp.analyzer import Analyzer
+
+    settings = _settings()
+    try:
+        analyzer = Analyzer.from_settings(settings.nlp_model_dir, settings.vocabulary_file)
+    except KeshengError as exc:
+        raise _fail(exc) from exc
+    for line in sys.stdin:
+        text = line.rstrip("\r\n")
+        if not text.strip():
+            continue
+        result = analyzer.analyze(text)
+        if jsonl:
+            print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
+        else:
+            c = result.complaint
+            flag = f"[red]complaint {c.severity}/{c.category}[/red]" if c.flag else "no complaint"
+            out.print(f"{result.redacted}\n  {result.sentiment.label} {result.sentiment.score:.2f} · "
+                      f"{result.intent.label} {result.intent.score:.2f} · {flag} · {' '.join(result.keywords)}")
+
+
+@app.command(name="import")
+def import_(
+    paths: Annotated[list[Path], typer.Argument(help="files, folders (recursive) or CSV manifests")],
+    customer: Annotated[str | None, typer.Option(help="customer id in your CRM")] = None,
+    branch: Annotated[str | None, typer.Option(help="branch code")] = None,
+    channel: Annotated[str, typer.Option(help="call | counter | field")] = "call",
+    stereo_roles: Roles = None,
+    server: Annotated[str | None, typer.Option(help="upload to a running server instead")] = None,
+    api_key: Annotated[str | None, typer.Option(envvar="KESHENG_API_KEY", help="for --server")] = None,
+) -> None:
+    """Import recordings: processed here with a progress bar, or uploaded to --server."""
+    from kesheng.importing import import_local, import_remote
+    from kesheng.sources import expand
+    from pipeline.importer import ImportRequest
+
+    settings = _settings()
+    if channel not in ("call", "counter", "field"):
+        raise _fail(KeshengError("--channel must be call, counter or field"))
+    try:
+        defaults = ImportRequest(customer=customer, branch=branch, channel=channel,
+                                 roles=parse_roles(stereo_roles) if stereo_roles else None)
+        items = expand(paths, defaults)
+    except KeshengError as exc:
+        raise _fail(exc) from exc
+    if not items:
+        raise _fail(KeshengError("no audio files found in the given paths"))
+    if server:
+        rows = import_remote(items, server, api_key or settings.api_key, err)
+    else:
+        rows = import_local(items, settings, err)
+    table = Table(title="import summary")
+    for column in ("file", "status", "duration", "utterances", "complaints", "detail"):
+        table.add_column(column)
+    for row in rows:
+        style = {"done": "green", "duplicate": "cyan", "failed": "red"}.get(row.status, "")
+        table.add_row(row.file, f"[{style}]{row.status}[/{style}]" if style else row.status,
+                      f"{row.duration:.1f} s" if row.duration else "", str(row.utterances or ""),
+                      str(row.complaints or ""), row.detail)
+    out.print(table)
+    if any(r.status == "failed" for r in rows):
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+) -> None:
+    """Run the API (docs at /docs) with the embedded worker pool."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = _settings()
+    if not settings.api_key:
+        key_file = settings.data_dir / "api_key"
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(24))
+            key_file.chmod(0o600)
+        settings = settings.model_copy(update={"api_key": key_file.read_text().strip()})
+        err.print(f"API key (from {key_file}; set KESHENG_API_KEY to choose one): {settings.api_key}")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    uvicorn.run(create_app(settings), host=host, port=port)
+
+
+@app.command()
+def complaints(
+    status: Annotated[str | None, typer.Option(help="new | in_review | resolved | dismissed")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="a JSON array")] = False,
+) -> None:
+    """List complaints from the local database, newest first."""
+    from pipeline.services import open_database
+    from store.repository import ComplaintFilter, list_complaints
+
+    settings = _settings()
+    db = open_database(settings)
+    try:
+        with db.transaction() as session:
+            rows, _total = list_complaints(session, ComplaintFilter(status=status, limit=10_000))
+            items = [{"id": c.id, "customer": c.customer.external_id if c.customer else None,
+                      "branch": c.branch.code if c.branch else None, "severity": c.severity,
+                      "category": c.category, "status": c.status, "assignee": c.assignee, "text": c.text,
+                      "interaction_id": c.interaction_id, "created_at": c.created_at.isoformat()}
+                     for c in rows]
+    except KeshengError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        print(json.dumps(items, ensure_ascii=False))
+        return
+    table = Table(title=f"complaints ({len(items)})")
+    for column in ("id", "customer", "branch", "severity", "category", "status", "text"):
+        table.add_column(column)
+    for c in items:
+        table.add_row(*(str(c[k] or "") for k in ("id", "customer", "branch", "severity", "category",
+                                                   "status", "text")))
+    out.print(table)
+
+
+@nlp_app.command("train")
+def nlp_train() -> None:
+    """Retrain the bundled default models and print held-out accuracy."""
+    from nlp.train import main
+
+    main([])
+
+
+if __name__ == "__main__":
+    app()

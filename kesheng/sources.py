@@ -1,0 +1,66 @@
+"""Expand `kesheng import` arguments into import items: files, folders (recursive), CSV manifests."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from kesheng.errors import ConfigError, InvalidRequestError
+from kesheng.settings import parse_roles
+from pipeline.importer import ImportRequest
+
+AUDIO_SUFFIXES = frozenset({".wav", ".mp3", ".m4a", ".flac", ".ogg", ".opus", ".aac", ".wma", ".amr", ".webm"})
+MANIFEST_COLUMNS = ("path", "customer", "branch", "channel", "stereo_roles", "occurred_at")
+
+
+@dataclass(frozen=True)
+class ImportItem:
+    """One file to import with its metadata."""
+
+    path: Path
+    request: ImportRequest
+
+
+def expand(paths: list[Path], defaults: ImportRequest) -> list[ImportItem]:
+    """Files as given, folders searched recursively for audio, .csv files read as manifests."""
+    items: list[ImportItem] = []
+    for path in paths:
+        if path.is_dir():
+            items += [ImportItem(p, replace(defaults, original_name=p.name))
+                      for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES]
+        elif path.suffix.lower() == ".csv":
+            items += read_manifest(path, defaults)
+        else:
+            items.append(ImportItem(path, replace(defaults, original_name=path.name)))
+    return items
+
+
+def read_manifest(manifest: Path, defaults: ImportRequest) -> list[ImportItem]:
+    """A CSV with a `path` column (relative to the CSV) and optional metadata columns."""
+    try:
+        with manifest.open(encoding="utf-8-sig", newline="") as src:
+            reader = csv.DictReader(src)
+            if not reader.fieldnames or "path" not in reader.fieldnames:
+                raise InvalidRequestError(f"{manifest}: a manifest needs a 'path' column "
+                                          f"(columns: {', '.join(MANIFEST_COLUMNS)})")
+            rows = list(reader)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InvalidRequestError(f"{manifest}: cannot read manifest: {exc}") from exc
+    items = []
+    for line, row in enumerate(rows, start=2):
+        if not (row.get("path") or "").strip():
+            raise InvalidRequestError(f"{manifest}:{line}: empty path")
+        path = (manifest.parent / row["path"].strip()).resolve()
+        try:
+            occurred = datetime.fromisoformat(row["occurred_at"]) if row.get("occurred_at") else None
+            roles = parse_roles(row["stereo_roles"]) if row.get("stereo_roles") else defaults.roles
+        except (ValueError, ConfigError) as exc:
+            raise InvalidRequestError(f"{manifest}:{line}: {exc}") from exc
+        items.append(ImportItem(path, ImportRequest(
+            customer=row.get("customer") or defaults.customer,
+            branch=row.get("branch") or defaults.branch,
+            channel=row.get("channel") or defaults.channel,
+            roles=roles, occurred_at=occurred or defaults.occurred_at, original_name=path.name)))
+    return items

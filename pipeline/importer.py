@@ -1,0 +1,203 @@
+"""One import, from a file on disk to tagged rows in the database."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from statistics import fmean
+
+from capture.audio import file_sha256, probe_audio
+from kesheng.errors import KeshengError
+from kesheng.settings import Settings, parse_roles
+from nlp.analyzer import Analysis, Analyzer
+from store.audio_store import AudioStore
+from store.db import Database
+from store.models import Complaint, Interaction, Job, Recording, Tag, Utterance, utcnow
+from store.repository import (
+    EnqueueResult,
+    enqueue_import,
+    find_recording,
+    get_or_create_branch,
+    get_or_create_customer,
+)
+from transcribe.engine import Transcriber
+from transcribe.service import decode_options, transcribe_audio
+from transcribe.types import Transcript
+
+log = logging.getLogger(__name__)
+
+# Staff apologising is not a complaint: only these roles' utterances can raise one.
+COMPLAINT_ROLES = ("customer", "unknown")
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    """Metadata that comes with a recording."""
+
+    customer: str | None = None
+    branch: str | None = None
+    channel: str = "call"
+    roles: tuple[str, ...] | None = None  # channel→role; None: the settings' stereo map
+    occurred_at: datetime | None = None
+    original_name: str | None = None
+
+    def params(self) -> dict[str, object]:
+        """JSON-safe form stored on the job."""
+        data = asdict(self)
+        data["occurred_at"] = self.occurred_at.isoformat() if self.occurred_at else None
+        data["roles"] = list(self.roles) if self.roles else None
+        return data
+
+
+@dataclass
+class Services:
+    """The loaded models and stores a worker needs; built once per process."""
+
+    settings: Settings
+    db: Database
+    audio_store: AudioStore
+    transcriber: Transcriber
+    analyzer: Analyzer
+    asr_name: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.asr_name = self.transcriber.name
+
+
+def ingest_file(db: Database, audio_store: AudioStore, path: Path, request: ImportRequest,
+                asr_model: str, settings: Settings) -> EnqueueResult:
+    """Store the audio (content-addressed) and queue its import; the same audio+model is queued once."""
+    path = Path(path)
+    info = probe_audio(path)  # refuse non-audio before anything is stored
+    if info.duration is not None and info.duration > settings.max_audio_seconds:
+        from kesheng.errors import AudioTooLargeError
+
+        raise AudioTooLargeError(f"{info.duration:.0f} s is over the limit of "
+                                 f"{settings.max_audio_seconds:.0f} s", source=str(path))
+    sha = file_sha256(path)
+    with db.transaction() as session:
+        recording = find_recording(session, sha)
+        if recording is None:
+            key = audio_store.put(path, sha, path.suffix)
+            recording = Recording(sha256=sha, path=key, original_name=request.original_name or path.name,
+                                  format=info.format, size_bytes=path.stat().st_size,
+                                  duration=info.duration, sample_rate=info.sample_rate,
+                                  channels=info.channels)
+            session.add(recording)
+            session.flush()
+        return enqueue_import(session, recording, asr_model, request.params())
+
+
+def process_job(services: Services, job_id: int) -> None:
+    """Run one claimed job to done or failed; never raises for bad audio."""
+    db = services.db
+    with db.transaction() as session:
+        job = session.get(Job, job_id)
+        if job is None:
+            return
+        recording_path = services.audio_store.path(job.recording.path)
+        params = dict(job.params)
+        existing = session.query(Interaction.id).filter_by(
+            recording_id=job.recording_id, asr_model=job.asr_model).scalar()
+    if existing is not None:  # an earlier attempt finished the work; do not store it twice
+        _finish(db, job_id, "done", interaction_id=existing)
+        return
+    try:
+        transcript = _transcribe(services, recording_path, params)
+        analyses = services.analyzer.analyze_many([s.text for s in transcript.segments])
+        interaction_id = _store(services, job_id, params, transcript, analyses)
+    except KeshengError as exc:
+        log.info("job %s failed: %s", job_id, exc)
+        _finish(db, job_id, "failed", error=str(exc))
+        return
+    except Exception as exc:  # a bug must fail the job visibly, not kill the worker
+        log.exception("job %s crashed", job_id)
+        _finish(db, job_id, "failed", error=f"internal error: {exc.__class__.__name__}: {exc}")
+        return
+    _finish(db, job_id, "done", interaction_id=interaction_id)
+
+
+def _transcribe(services: Services, path: Path, params: dict) -> Transcript:
+    from capture.audio import decode_audio
+
+    settings = services.settings
+    roles = tuple(params["roles"]) if params.get("roles") else settings.role_map
+    audio = decode_audio(path, split_stereo=len(roles) >= 2, max_seconds=settings.max_audio_seconds)
+    return transcribe_audio(audio, services.transcriber, decode_options(settings), roles,
+                            settings.output_script, file=str(path))
+
+
+def _store(services: Services, job_id: int, params: dict, transcript: Transcript,
+           analyses: list[Analysis]) -> int:
+    with services.db.transaction() as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        customer = get_or_create_customer(session, params.get("customer"))
+        branch = get_or_create_branch(session, params.get("branch"))
+        occurred = datetime.fromisoformat(params["occurred_at"]) if params.get("occurred_at") else utcnow()
+        interaction = Interaction(recording_id=job.recording_id, asr_model=job.asr_model,
+                                  customer=customer, branch=branch, channel=params.get("channel", "call"),
+                                  language=transcript.language, occurred_at=occurred)
+        session.add(interaction)
+        voiced: list[float] = []
+        for segment, analysis in zip(transcript.segments, analyses, strict=True):
+            utterance = Utterance(start=segment.start, end=segment.end, channel=segment.channel,
+                                  role=segment.role, text=analysis.redacted,
+                                  avg_logprob=segment.avg_logprob, no_speech_prob=segment.no_speech_prob)
+            utterance.tags = _tags(analysis)
+            interaction.utterances.append(utterance)
+            if segment.role in COMPLAINT_ROLES:
+                voiced.append(analysis.sentiment_value)
+                if analysis.complaint.flag:
+                    session.add(Complaint(interaction=interaction, utterance=utterance, customer=customer,
+                                          branch=branch, severity=analysis.complaint.severity,
+                                          category=analysis.complaint.category or "other",
+                                          text=analysis.redacted))
+        interaction.sentiment = fmean(voiced) if voiced else None
+        session.flush()
+        return interaction.id
+
+
+def _tags(analysis: Analysis) -> list[Tag]:
+    tags = [Tag(kind="sentiment", label=analysis.sentiment.label, score=analysis.sentiment.score),
+            Tag(kind="intent", label=analysis.intent.label, score=analysis.intent.score)]
+    tags += [Tag(kind="keyword", label=k[:64]) for k in analysis.keywords]
+    tags += [Tag(kind="pii", label=span.kind) for span in analysis.pii]
+    return tags
+
+
+def _finish(db: Database, job_id: int, status: str, *, interaction_id: int | None = None,
+            error: str | None = None) -> None:
+    with db.transaction() as session:
+        job = session.get(Job, job_id)
+        if job is None:
+            return
+        job.status = status
+        job.interaction_id = interaction_id
+        job.error = error
+        job.finished_at = utcnow()
+
+
+def roles_from_text(value: str | None) -> tuple[str, ...] | None:
+    """Parse a '--stereo-roles staff,customer' value (None passes through)."""
+    return parse_roles(value) if value else None
+
+
+def spool_upload(chunks, limit_bytes: int, suffix: str) -> Path:  # type: ignore[no-untyped-def]
+    """Write an upload stream to a temp file, refusing it once it passes limit_bytes."""
+    from kesheng.errors import AudioTooLargeError
+
+    fd, name = tempfile.mkstemp(suffix=suffix if len(suffix) <= 6 else ".bin")
+    size = 0
+    with open(fd, "wb") as out:
+        for chunk in chunks:
+            size += len(chunk)
+            if size > limit_bytes:
+                out.close()
+                Path(name).unlink(missing_ok=True)
+                raise AudioTooLargeError(f"upload is over the limit of {limit_bytes // 2**20} MB")
+            out.write(chunk)
+    return Path(name)

@@ -1,0 +1,29 @@
+"""Build the process-wide services from settings: database, audio store, models."""
+
+from __future__ import annotations
+
+from kesheng.settings import Settings
+from nlp.analyzer import Analyzer
+from pipeline.importer import Services
+from store.audio_store import LocalAudioStore
+from store.db import Database
+from transcribe.service import make_transcriber
+
+
+def open_database(settings: Settings) -> Database:
+    """The configured database, migrated to the newest schema."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.resolved_database_url)
+    db.migrate()
+    return db
+
+
+def build_services(settings: Settings, db: Database | None = None) -> Services:
+    """Everything a worker needs; loads the Whisper and NLP models (seconds, once per process)."""
+    return Services(
+        settings=settings,
+        db=db or open_database(settings),
+        audio_store=LocalAudioStore(settings.audio_dir),
+        transcriber=make_transcriber(settings),
+        analyzer=Analyzer.from_settings(settings.nlp_model_dir, settings.vocabulary_file),
+    )
