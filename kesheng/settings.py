@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     asr_initial_prompt: str = "以下是普通话的句子。"
     output_script: OutputScript = OutputScript.simplified
     vocabulary_file: Path | None = Field(None, description="extra domain terms, one per line")
+    model_cache: Path | None = Field(None, description="where the bundled model is assembled; default data_dir/models")
 
     # Stereo call recordings: which channel is who, in channel order.
     stereo_roles: str = "staff,customer"
@@ -84,7 +85,7 @@ class Settings(BaseSettings):
     @property
     def model_cache_dir(self) -> Path:
         """Where the bundled Whisper model is assembled on first use."""
-        return self.data_dir / "models"
+        return self.model_cache or self.data_dir / "models"
 
     @property
     def role_map(self) -> tuple[str, ...]:

@@ -1,0 +1,91 @@
+"""Shared fixtures: real models loaded once, a fresh database per test on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from kesheng.settings import Settings
+from nlp.analyzer import Analyzer
+from pipeline.importer import Services
+from store.audio_store import LocalAudioStore
+from store.db import Database
+from store.models import Base
+from transcribe import Transcriber, make_transcriber
+
+FIXTURES = Path(__file__).parent / "fixtures"
+AUDIO = FIXTURES / "audio"
+REAL = FIXTURES / "real"
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One assembled Whisper model for the whole run."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture
+def settings(tmp_path: Path, model_cache: Path) -> Settings:
+    """Settings with a fresh data directory, as a user would have them (defaults), plus a key."""
+    return Settings(data_dir=tmp_path / "data", model_cache=model_cache, api_key="test-key",
+                    poll_interval=0.1, _env_file=None)
+
+
+@pytest.fixture(scope="session")
+def transcriber(model_cache: Path) -> Transcriber:
+    """The real Whisper model (the offline base), loaded once."""
+    return make_transcriber(Settings(model_cache=model_cache, _env_file=None))
+
+
+@pytest.fixture(scope="session")
+def analyzer() -> Analyzer:
+    """The bundled NLP models."""
+    return Analyzer.from_settings(None)
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("KESHENG_TEST_POSTGRES_URL")
+    if not url and os.environ.get("CI"):
+        pytest.fail("CI must test PostgreSQL: KESHENG_TEST_POSTGRES_URL is not set (scripts/test.sh sets it)")
+    return url
+
+
+def _reset_postgres(url: str) -> None:
+    db = Database(url)
+    with db.engine.begin() as conn:
+        Base.metadata.drop_all(conn)
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    db.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test that takes this runs on both databases."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'kesheng.db'}"
+    url = _postgres_url()
+    if not url:
+        pytest.skip("no PostgreSQL (set KESHENG_TEST_POSTGRES_URL)")
+    _reset_postgres(url)
+    return url
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """A migrated, empty database."""
+    database = Database(database_url)
+    database.migrate()
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def services(settings: Settings, db: Database, transcriber: Transcriber, analyzer: Analyzer) -> Services:
+    """Real services on a fresh database and audio store."""
+    settings = settings.model_copy(update={"database_url": db.url})
+    return Services(settings=settings, db=db, audio_store=LocalAudioStore(settings.audio_dir),
+                    transcriber=transcriber, analyzer=analyzer)
