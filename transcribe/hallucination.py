@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from nlp.script import to_simplified
+
 # Phrases that come from subtitle files, not from customers; matched after removing punctuation.
 KNOWN_JUNK = (
     "字幕由amara.org社群提供",
@@ -43,7 +45,10 @@ class HallucinationLimits:
 
 
 def _normalise(text: str) -> str:
-    return _PUNCT.sub("", text).lower()
+    return _PUNCT.sub("", to_simplified(text)).lower()
+
+
+_JUNK = tuple(_normalise(j) for j in KNOWN_JUNK)
 
 
 def is_known_junk(text: str) -> bool:
@@ -51,7 +56,7 @@ def is_known_junk(text: str) -> bool:
     norm = _normalise(text)
     if not norm:
         return True
-    return any(junk in norm and len(norm) <= len(junk) + 6 for junk in KNOWN_JUNK)
+    return any(junk in norm and len(norm) <= len(junk) + 6 for junk in _JUNK)
 
 
 def has_repetition_loop(text: str, max_repeats: int) -> bool:

@@ -1,0 +1,60 @@
+"""Hallucination guards and sentence splitting, on the texts Whisper really produces."""
+
+from __future__ import annotations
+
+import pytest
+
+from transcribe.hallucination import HallucinationLimits, has_repetition_loop, is_known_junk, keep_segment
+from transcribe.segmenting import SpeechMap, split_segment
+from transcribe.vocabulary import load_vocabulary
+
+
+@pytest.mark.parametrize("text", ["字幕由Amara.org社群提供", "请不吝点赞 订阅 转发 打赏支持明镜与点点栏目",
+                                  "谢谢观看!", "  ", "。"])
+def test_subtitle_junk_is_dropped(text: str) -> None:
+    assert is_known_junk(text)
+    assert not keep_segment(text, 0.1, -0.2, 1.2)
+
+
+def test_a_real_sentence_that_mentions_subscribing_is_kept() -> None:
+    text = "我想问一下怎么订阅你们的理财产品周报，还有手续费怎么算"
+    assert not is_known_junk(text)
+    assert keep_segment(text, 0.05, -0.3, 1.3)
+
+
+def test_high_no_speech_probability_is_dropped() -> None:
+    assert not keep_segment("嗯", 0.8, -0.5, 1.0)
+    assert not keep_segment("好的", 0.5, -1.2, 1.0)
+    assert keep_segment("好的", 0.5, -0.3, 1.0)
+
+
+def test_repetition_loops() -> None:
+    loop = "我要投诉" * 8
+    assert has_repetition_loop(loop, HallucinationLimits().max_repeats)
+    assert not keep_segment(loop, 0.1, -0.4, 3.5)
+    assert not has_repetition_loop("你们这个手续费太贵了", 4)
+
+
+def test_segment_split_maps_times_back_across_pauses() -> None:
+    # Two VAD chunks: 0-2 s and 10-12 s of original audio, packed to 0-4 s.
+    speech = SpeechMap.from_chunks([{"start": 0, "end": 32000}, {"start": 160000, "end": 192000}], 16000)
+    pieces = split_segment("您好,请问有什么可以帮您,非常抱歉我马上处理。", 0.0, 4.0, speech)
+    assert [p[2] for p in pieces] == ["您好,请问有什么可以帮您,", "非常抱歉我马上处理。"]
+    assert pieces[0][:2] == (0.0, 2.0)
+    assert pieces[1][0] == pytest.approx(10.0)
+    assert pieces[1][1] == pytest.approx(12.0)
+
+
+def test_sentences_split_without_pauses() -> None:
+    speech = SpeechMap.from_chunks([{"start": 0, "end": 16000 * 6}], 16000)
+    pieces = split_segment("我要投诉。你们太慢了！", 0.0, 6.0, speech)
+    assert [p[2] for p in pieces] == ["我要投诉。", "你们太慢了！"]
+    assert pieces[0][1] == pieces[1][0]
+
+
+def test_vocabulary_has_domain_terms_and_extra_file(tmp_path) -> None:
+    extra = tmp_path / "terms.txt"
+    extra.write_text("# comment\n招财宝 100 n\n手续费\n", encoding="utf-8")
+    vocabulary = load_vocabulary(extra)
+    assert "手续费" in vocabulary.terms and "招财宝" in vocabulary.terms
+    assert vocabulary.terms.count("手续费") == 1

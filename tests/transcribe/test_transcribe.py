@@ -1,0 +1,92 @@
+"""The real Whisper model on real and synthetic Mandarin, stereo calls, silence and noise."""
+
+from __future__ import annotations
+
+import csv
+import time
+from pathlib import Path
+
+import pytest
+
+from kesheng.settings import OutputScript, Settings
+from nlp.script import dominant_script
+from tests import badfiles
+from tests.conftest import AUDIO, REAL
+from transcribe import Transcriber, transcribe_file
+from transcribe.quality import cer
+
+
+def _fixture_texts() -> dict[str, str]:
+    with (AUDIO / "fixtures.tsv").open(encoding="utf-8") as src:
+        return {row["file"]: row["text"] for row in csv.DictReader(src, delimiter="\t")}
+
+
+def _real_references() -> dict[str, str]:
+    with (REAL / "transcripts.tsv").open(encoding="utf-8") as src:
+        return {row["file"]: row["reference_text"] for row in csv.DictReader(src, delimiter="\t")
+                if row["language"] == "zh"}
+
+
+@pytest.mark.parametrize("name", ["counter_complaint_fees.wav", "counter_praise.wav",
+                                  "counter_inquiry_card.wav", "field_cancel_broadband.wav"])
+def test_synthetic_mandarin_is_transcribed(name: str, transcriber: Transcriber, settings: Settings) -> None:
+    result = transcribe_file(AUDIO / name, transcriber, settings)
+    assert result.language == "zh"
+    assert cer(_fixture_texts()[name], result.text) < 0.25
+    assert all(0 <= s.start < s.end <= result.duration + 0.05 for s in result.segments)
+
+
+def test_real_human_mandarin_error_rate(transcriber: Transcriber, settings: Settings) -> None:
+    references = _real_references()
+    edits = chars = 0.0
+    for name, reference in references.items():
+        text = transcribe_file(REAL / name, transcriber, settings).text
+        edits += cer(reference, text) * len(reference)
+        chars += len(reference)
+    # Bare faster-whisper base measures ~0.19 on these; the pipeline must not be worse.
+    assert edits / chars < 0.25
+
+
+def test_stereo_call_gets_roles_per_channel(transcriber: Transcriber, settings: Settings) -> None:
+    result = transcribe_file(AUDIO / "call_stereo_8k.wav", transcriber, settings)
+    staff = "".join(s.text for s in result.segments if s.role == "staff")
+    customer = "".join(s.text for s in result.segments if s.role == "customer")
+    assert {s.channel for s in result.segments if s.role == "staff"} == {0}
+    assert {s.channel for s in result.segments if s.role == "customer"} == {1}
+    assert "您好" in staff and "抱歉" in staff
+    assert "快递" in customer and "投诉" in customer
+    # Turns interleave in time: staff, customer, staff, customer.
+    assert [s.role for s in result.segments] == ["staff", "customer", "staff", "customer"]
+
+
+def test_reversed_role_map_swaps_roles(transcriber: Transcriber, settings: Settings) -> None:
+    result = transcribe_file(AUDIO / "call_stereo_8k.wav", transcriber, settings, roles=("customer", "staff"))
+    assert "快递" in "".join(s.text for s in result.segments if s.role == "staff")
+
+
+@pytest.mark.parametrize("script", [OutputScript.traditional, OutputScript.simplified])
+def test_output_script_is_one_script(script: OutputScript, transcriber: Transcriber,
+                                     settings: Settings) -> None:
+    settings = settings.model_copy(update={"output_script": script})
+    text = transcribe_file(AUDIO / "counter_complaint_fees.wav", transcriber, settings).text
+    assert dominant_script(text) == script.value
+    assert ("續" in text) == (script is OutputScript.traditional)
+
+
+def test_ten_minutes_of_silence_is_an_empty_transcript_quickly(tmp_path: Path, transcriber: Transcriber,
+                                                               settings: Settings) -> None:
+    started = time.monotonic()
+    result = transcribe_file(badfiles.silence(tmp_path, 600), transcriber, settings)
+    assert result.segments == ()
+    assert result.duration == pytest.approx(600, abs=0.1)
+    assert time.monotonic() - started < 60  # VAD finds nothing, so Whisper never runs
+
+
+def test_white_noise_produces_no_text(tmp_path: Path, transcriber: Transcriber, settings: Settings) -> None:
+    result = transcribe_file(badfiles.white_noise(tmp_path), transcriber, settings)
+    assert result.text == ""
+
+
+def test_cantonese_is_not_mistaken_for_silence(transcriber: Transcriber, settings: Settings) -> None:
+    result = transcribe_file(REAL / "yue_wenetspeech_yue_gd0039538_413900_420790.wav", transcriber, settings)
+    assert len(result.text) > 5
