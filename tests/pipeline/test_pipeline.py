@@ -1,0 +1,120 @@
+"""Imports end to end on both databases: stored rows, idempotency, resume after restart, bad files."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from kesheng.errors import UnsupportedAudioError
+from pipeline import ImportRequest, Services, WorkerPool, ingest_file, run_pending
+from store.models import Complaint, Interaction, Job, Recording, Tag, Utterance
+from tests import badfiles
+from tests.conftest import AUDIO
+
+CALL = AUDIO / "call_stereo_8k.wav"
+
+
+def _ingest(services: Services, path: Path, **request: object):  # type: ignore[no-untyped-def]
+    return ingest_file(services.db, services.audio_store, path, ImportRequest(**request),  # type: ignore[arg-type]
+                       services.asr_name, services.settings)
+
+
+def _count(services: Services, model: type) -> int:
+    with services.db.transaction() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_call_import_stores_roles_tags_and_complaints(services: Services) -> None:
+    job = _ingest(services, CALL, customer="C100", branch="GZ01", channel="call").job
+    assert run_pending(services) == 1
+    with services.db.transaction() as session:
+        job = session.get(Job, job.id)
+        assert job.status == "done", job.error
+        interaction = session.get(Interaction, job.interaction_id)
+        assert interaction.customer.external_id == "C100" and interaction.branch.code == "GZ01"
+        roles = [u.role for u in interaction.utterances]
+        assert roles == ["staff", "customer", "staff", "customer"]
+        customer_complaints = [c for c in interaction.complaints]
+        assert customer_complaints, "the customer complains about a late delivery"
+        assert all(c.utterance.role == "customer" for c in customer_complaints)
+        assert any(c.category == "delivery" for c in customer_complaints)
+        kinds = {t.kind for u in interaction.utterances for t in u.tags}
+        assert {"sentiment", "intent", "keyword"} <= kinds
+        assert interaction.sentiment is not None and interaction.sentiment < 0
+        recording = interaction.recording
+        assert (recording.sample_rate, recording.channels) == (8000, 2)
+        assert services.audio_store.path(recording.path).read_bytes() == CALL.read_bytes()
+
+
+def test_reimport_creates_nothing_new(services: Services, tmp_path: Path) -> None:
+    first = _ingest(services, AUDIO / "counter_complaint_fees.wav", customer="C1", channel="counter")
+    run_pending(services)
+    counts = [_count(services, m) for m in (Recording, Interaction, Utterance, Tag, Complaint, Job)]
+    copy = shutil.copy(AUDIO / "counter_complaint_fees.wav", tmp_path / "renamed.wav")
+    again = _ingest(services, Path(copy), customer="C1", channel="counter")
+    assert again.duplicate and again.job.id == first.job.id
+    assert run_pending(services) == 0
+    assert [_count(services, m) for m in (Recording, Interaction, Utterance, Tag, Complaint, Job)] == counts
+
+
+def test_restarted_service_resumes_unfinished_jobs(services: Services) -> None:
+    job = _ingest(services, AUDIO / "counter_praise.wav", channel="counter").job
+    with services.db.transaction() as session:  # a process died mid-job
+        session.get(Job, job.id).status = "running"
+    pool = WorkerPool(services, threads=1, poll_interval=0.1)
+    pool.start()
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with services.db.transaction() as session:
+                if session.get(Job, job.id).status in ("done", "failed"):
+                    break
+            time.sleep(0.2)
+    finally:
+        pool.stop()
+    with services.db.transaction() as session:
+        finished = session.get(Job, job.id)
+        assert finished.status == "done" and finished.attempts == 1
+        assert session.scalar(select(func.count()).select_from(Interaction)) == 1
+
+
+def test_job_whose_interaction_exists_is_not_stored_twice(services: Services) -> None:
+    job = _ingest(services, AUDIO / "counter_inquiry_card.wav", channel="counter").job
+    run_pending(services)
+    with services.db.transaction() as session:  # the worker died after storing, before marking done
+        session.get(Job, job.id).status = "queued"
+    run_pending(services)
+    assert _count(services, Interaction) == 1
+    with services.db.transaction() as session:
+        assert session.get(Job, job.id).status == "done"
+
+
+@pytest.mark.parametrize("maker", [badfiles.header_only, badfiles.white_noise])
+def test_bad_audio_fails_or_is_empty_and_leaves_the_rest(services: Services, tmp_path: Path, maker) -> None:  # type: ignore[no-untyped-def]
+    good = _ingest(services, AUDIO / "counter_complaint_fees.wav", channel="counter").job
+    run_pending(services)
+    before = [_count(services, m) for m in (Interaction, Utterance, Complaint)]
+    bad = _ingest(services, maker(tmp_path), channel="counter").job
+    run_pending(services)
+    with services.db.transaction() as session:
+        job = session.get(Job, bad.id)
+        if job.status == "failed":
+            assert "no audio samples" in job.error
+            assert [_count(services, m) for m in (Interaction, Utterance, Complaint)] == before
+        else:  # noise: an interaction with no utterances
+            interaction = session.get(Interaction, job.interaction_id)
+            assert interaction.utterances == []
+        assert session.get(Job, good.id).status == "done"
+    assert _count(services, Complaint) == before[2]
+
+
+def test_non_audio_is_refused_before_anything_is_stored(services: Services, tmp_path: Path) -> None:
+    with pytest.raises(UnsupportedAudioError):
+        _ingest(services, badfiles.not_audio(tmp_path), channel="call")
+    assert _count(services, Recording) == 0 and _count(services, Job) == 0
+    audio_dir = services.settings.audio_dir
+    assert not audio_dir.exists() or not any(p.is_file() for p in audio_dir.rglob("*"))

@@ -1,0 +1,128 @@
+"""Schema, repository functions and job claiming on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import inspect, select
+
+from kesheng.errors import InvalidRequestError, NotFoundError
+from store.db import Database
+from store.models import Complaint, Interaction, Job, Recording, Utterance
+from store.repository import (
+    ComplaintFilter,
+    claim_next_job,
+    enqueue_import,
+    get_or_create_branch,
+    get_or_create_customer,
+    list_complaints,
+    requeue_running_jobs,
+    update_complaint,
+)
+
+
+def _recording(session, sha: str = "a" * 64) -> Recording:  # type: ignore[no-untyped-def]
+    recording = Recording(sha256=sha, path=f"{sha[:2]}/{sha}.wav", size_bytes=10, duration=1.0)
+    session.add(recording)
+    session.flush()
+    return recording
+
+
+def test_migration_creates_every_table_and_is_idempotent(db: Database) -> None:
+    db.migrate()  # second run is a no-op
+    tables = set(inspect(db.engine).get_table_names())
+    assert {"customers", "branches", "interactions", "recordings", "utterances", "tags", "complaints",
+            "complaint_notes", "jobs", "alembic_version"} <= tables
+
+
+def test_customers_and_branches_are_created_once(db: Database) -> None:
+    with db.transaction() as session:
+        first = get_or_create_customer(session, "C1")
+        again = get_or_create_customer(session, "C1")
+        assert first is again
+        assert get_or_create_customer(session, None) is None
+        assert get_or_create_branch(session, "BJ01") is get_or_create_branch(session, "BJ01")
+
+
+def test_enqueue_is_idempotent_per_recording_and_model(db: Database) -> None:
+    params = {"channel": "call"}
+    with db.transaction() as session:
+        recording = _recording(session)
+        first = enqueue_import(session, recording, "base", params)
+        second = enqueue_import(session, recording, "base", params)
+        other_model = enqueue_import(session, recording, "large-v3", params)
+        assert not first.duplicate and second.duplicate
+        assert second.job.id == first.job.id
+        assert other_model.job.id != first.job.id
+        with pytest.raises(InvalidRequestError, match="channel"):
+            enqueue_import(session, recording, "small", {"channel": "fax"})
+
+
+def test_failed_job_can_be_retried_by_reimporting(db: Database) -> None:
+    with db.transaction() as session:
+        recording = _recording(session)
+        job = enqueue_import(session, recording, "base", {"channel": "call"}).job
+        job.status = "failed"
+        session.flush()
+        retry = enqueue_import(session, recording, "base", {"channel": "call"})
+        assert not retry.duplicate and retry.job.id != job.id
+
+
+def test_claim_takes_priority_order_once_and_requeue_resumes(db: Database) -> None:
+    with db.transaction() as session:
+        bulk = enqueue_import(session, _recording(session, "b" * 64), "base", {"channel": "call"}).job
+        live = enqueue_import(session, _recording(session, "c" * 64), "base", {"channel": "counter"},
+                              priority=10).job
+    with db.transaction() as session:
+        assert claim_next_job(session).id == live.id
+        assert claim_next_job(session).id == bulk.id
+        assert claim_next_job(session) is None
+    with db.transaction() as session:
+        assert requeue_running_jobs(session) == 2
+        assert session.scalar(select(Job).where(Job.id == bulk.id)).attempts == 1
+    with db.transaction() as session:
+        assert claim_next_job(session).attempts == 2
+
+
+def _complaint(session, branch: str, severity: str, category: str, when: datetime) -> Complaint:  # type: ignore[no-untyped-def]
+    recording = _recording(session, (branch + severity + category + "0" * 64)[:64])
+    interaction = Interaction(recording=recording, asr_model="base", channel="counter",
+                              branch=get_or_create_branch(session, branch),
+                              customer=get_or_create_customer(session, "C9"))
+    utterance = Utterance(start=0, end=1, text="太慢了", role="customer")
+    interaction.utterances.append(utterance)
+    complaint = Complaint(interaction=interaction, utterance=utterance, branch=interaction.branch,
+                          customer=interaction.customer, severity=severity, category=category,
+                          text="太慢了", created_at=when)
+    session.add(complaint)
+    session.flush()
+    return complaint
+
+
+def test_complaint_filters_and_updates(db: Database) -> None:
+    now = datetime.now(UTC)
+    with db.transaction() as session:
+        old = _complaint(session, "BJ01", "high", "fees", now - timedelta(days=10))
+        _complaint(session, "SH02", "low", "waiting_time", now)
+        _complaint(session, "BJ01", "medium", "waiting_time", now)
+    with db.transaction() as session:
+        assert list_complaints(session, ComplaintFilter())[1] == 3
+        assert list_complaints(session, ComplaintFilter(branch="BJ01"))[1] == 2
+        assert list_complaints(session, ComplaintFilter(category="waiting_time", branch="SH02"))[1] == 1
+        assert list_complaints(session, ComplaintFilter(severity="high"))[0][0].id == old.id
+        assert list_complaints(session, ComplaintFilter(since=now - timedelta(days=1)))[1] == 2
+        assert list_complaints(session, ComplaintFilter(until=now - timedelta(days=1)))[1] == 1
+        with pytest.raises(InvalidRequestError):
+            list_complaints(session, ComplaintFilter(status="closed"))
+    with db.transaction() as session:
+        updated = update_complaint(session, old.id, status="resolved", assignee="li.wei", note="已退费",
+                                   author="li.wei")
+        assert updated.resolved_at is not None
+    with db.transaction() as session:
+        rows, total = list_complaints(session, ComplaintFilter(status="resolved"))
+        assert total == 1 and rows[0].assignee == "li.wei" and rows[0].notes[0].body == "已退费"
+        with pytest.raises(NotFoundError):
+            update_complaint(session, 9999, status="resolved")
+        with pytest.raises(InvalidRequestError):
+            update_complaint(session, old.id, status="closed")
