@@ -7,10 +7,6 @@ import json
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-class BodyTooLarge(Exception):
-    """Raised inside receive() when the body passes the limit."""
-
-
 class BodySizeLimit:
     """ASGI middleware: 413 as soon as a body (declared or streamed) exceeds `limit` bytes."""
 
@@ -27,27 +23,37 @@ class BodySizeLimit:
             await self._refuse(send)
             return
         seen = 0
-        started = False
+        exceeded = refused = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, exceeded
+            if exceeded:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
-                    raise BodyTooLarge
+                    # Stop reading: the app sees a disconnect, and its answer is replaced below.
+                    exceeded = True
+                    return {"type": "http.disconnect"}
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+        async def guarded_send(message: Message) -> None:
+            nonlocal refused
+            if not exceeded:
+                await send(message)
+            elif message["type"] == "http.response.start" and not refused:
+                refused = True
+                await self._refuse(send)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
-                await self._refuse(send)
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not exceeded:
+                raise
+            # The app gave up on the cut-off body by raising instead of answering.
+        if exceeded and not refused:
+            await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
         body = json.dumps({"detail": f"request body is over the limit of {self.limit // 2**20} MB",
