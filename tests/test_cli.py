@@ -1,0 +1,178 @@
+"""The `kesheng` command-line contract, run as a user runs it: real processes, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests import badfiles
+from tests.conftest import AUDIO
+
+KESHENG = [sys.executable, "-m", "kesheng.cli"]
+
+
+def _env(data_dir: Path, model_cache: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KESHENG_")}
+    env.update(KESHENG_DATA_DIR=str(data_dir), KESHENG_MODEL_CACHE=str(model_cache), COLUMNS="200", **extra)
+    return env
+
+
+def run(args: list[str], env: dict[str, str], stdin: str | None = None,
+        timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*KESHENG, *args], input=stdin, capture_output=True, text=True, env=env,
+                          timeout=timeout, check=False)
+
+
+@pytest.fixture
+def env(tmp_path: Path, model_cache: Path) -> dict[str, str]:
+    return _env(tmp_path / "data", model_cache)
+
+
+def test_analyze_jsonl_contract(env: dict[str, str]) -> None:
+    lines = "你们的柜员态度太差了，我要投诉，电话13912345678\n\n請問信用卡年費怎麼收\n"
+    result = run(["analyze", "--jsonl"], env, stdin=lines)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 2
+    first = rows[0]
+    assert set(first) == {"text", "redacted", "tokens", "sentiment", "intent", "complaint", "pii", "keywords"}
+    assert "13912345678" not in first["redacted"]
+    assert first["complaint"]["flag"] is True and first["complaint"]["severity"] in ("medium", "high")
+    assert first["text"][first["pii"][0]["start"]: first["pii"][0]["end"]] == "13912345678"
+    assert rows[1]["intent"]["label"] == "inquiry" and rows[1]["complaint"]["flag"] is False
+
+
+def test_transcribe_json_contract(env: dict[str, str], tmp_path: Path) -> None:
+    files = [AUDIO / "counter_complaint_fees.wav", AUDIO / "call_stereo_8k.wav"]
+    result = run(["transcribe", *map(str, files), "--json"], env)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["file"] for r in rows] == [str(f) for f in files]
+    for row in rows:
+        assert {"file", "duration", "language", "segments", "text"} <= set(row)
+        assert row["language"] == "zh" and row["text"]
+        assert all({"start", "end", "channel", "role", "text"} <= set(s) for s in row["segments"])
+    assert "投诉" in rows[0]["text"]
+    assert {s["role"] for s in rows[1]["segments"]} == {"staff", "customer"}
+
+
+def test_transcribe_bad_files_report_and_continue(env: dict[str, str], tmp_path: Path) -> None:
+    files = [badfiles.empty(tmp_path), tmp_path / "missing.wav", AUDIO / "counter_praise.wav"]
+    result = run(["transcribe", *map(str, files), "--json"], env)
+    assert result.returncode == 1
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert "empty" in rows[0]["error"] and "does not exist" in rows[1]["error"]
+    assert rows[2]["text"]
+    assert "Traceback" not in result.stderr
+
+
+def test_import_folder_and_manifest_then_complaints(env: dict[str, str], tmp_path: Path) -> None:
+    folder = tmp_path / "batch" / "nested"
+    folder.mkdir(parents=True)
+    shutil.copy(AUDIO / "counter_complaint_fees.wav", folder)
+    shutil.copy(AUDIO / "counter_praise.wav", tmp_path / "batch")
+    badfiles.not_audio(folder)
+    (folder / "notes.txt").write_text("ignored")
+    result = run(["import", str(tmp_path / "batch"), "--customer", "C7", "--branch", "HZ01",
+                  "--channel", "counter"], env)
+    assert result.returncode == 1  # the PDF pretending to be a WAV failed; the rest went in
+    assert "import summary" in result.stdout
+    assert result.stdout.count(" done ") == 2 and "failed" in result.stdout
+
+    manifest = tmp_path / "calls.csv"
+    shutil.copy(AUDIO / "call_stereo_8k.wav", tmp_path / "call.wav")
+    manifest.write_text("path,customer,branch,channel,stereo_roles,occurred_at\n"
+                        "call.wav,C8,HZ02,call,\"staff,customer\",2026-11-01T10:00:00+08:00\n",
+                        encoding="utf-8")
+    result = run(["import", str(manifest)], env)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    again = run(["import", str(tmp_path / "call.wav"), "--channel", "call"], env)
+    assert again.returncode == 0 and "duplicate" in again.stdout
+
+    listed = run(["complaints", "--json"], env)
+    complaints = json.loads(listed.stdout)
+    assert {c["customer"] for c in complaints} == {"C7", "C8"}
+    for c in complaints:
+        assert {"customer", "severity", "category", "status", "text"} <= set(c)
+        assert c["status"] == "new" and c["text"]
+    assert json.loads(run(["complaints", "--status", "resolved", "--json"], env).stdout) == []
+    assert run(["complaints", "--status", "closed"], env).returncode == 1
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["import", "/nonexistent/dir/x.wav"], "does not exist"),
+    (["import", "--channel", "fax", "x.wav"], "--channel"),
+    (["import", "--stereo-roles", "boss,customer", "x.wav"], "unknown role"),
+])
+def test_import_argument_errors(env: dict[str, str], args: list[str], message: str) -> None:
+    result = run(args, env)
+    assert result.returncode != 0
+    assert message in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_manifest(env: dict[str, str], tmp_path: Path) -> None:
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("file,customer\nx.wav,C1\n", encoding="utf-8")
+    result = run(["import", str(manifest)], env)
+    assert result.returncode == 1 and "needs a 'path' column" in result.stderr
+    manifest.write_bytes(b"path\n\xff\xfe\x00garbage")
+    assert run(["import", str(manifest)], env).returncode == 1
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path: Path, model_cache: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    port = _free_port()
+    env = _env(tmp_path / "server-data", model_cache, KESHENG_API_KEY="cli-key")
+    log = (tmp_path / "server.log").open("w")
+    process = subprocess.Popen([*KESHENG, "serve", "--port", str(port)], env=env,
+                               stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.3)
+        else:
+            raise AssertionError("server did not start: " + (tmp_path / "server.log").read_text())
+        yield url, env
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def test_import_to_a_running_server(server: tuple[str, dict[str, str]], tmp_path: Path,
+                                    model_cache: Path) -> None:
+    url, server_env = server
+    client_env = _env(tmp_path / "client-data", model_cache, KESHENG_API_KEY="cli-key")
+    result = run(["import", str(AUDIO / "counter_complaint_fees.wav"), "--server", url, "--customer", "C9",
+                  "--branch", "WH01", "--channel", "counter"], client_env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert " done " in result.stdout
+    listed = httpx.get(f"{url}/api/v1/complaints", headers={"X-API-Key": "cli-key"}).json()
+    assert listed["total"] == 1 and listed["items"][0]["customer"] == "C9"
+    assert listed["items"][0]["category"] == "fees"
+    wrong_key = run(["import", str(AUDIO / "counter_praise.wav"), "--server", url, "--api-key", "nope"],
+                    client_env)
+    assert wrong_key.returncode == 1 and "401" in wrong_key.stdout
