@@ -33,8 +33,12 @@ def create_app(settings: Settings, services: Services | None = None, run_workers
             if app.state.pool is not None:
                 app.state.pool.stop()
 
-    app = FastAPI(title="kesheng (客声)", version=__version__, lifespan=lifespan,
-                  description="Voice of the customer: recordings in, tagged customer records out.")
+    app = FastAPI(
+        title="kesheng (客声)",
+        version=__version__,
+        lifespan=lifespan,
+        description="Voice of the customer: recordings in, tagged customer records out.",
+    )
     app.state.settings = settings
     for module in (recordings, jobs, interactions, customers, complaints):
         app.include_router(module.router, prefix="/api/v1")

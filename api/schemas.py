@@ -22,9 +22,17 @@ class JobOut(BaseModel):
 
     @classmethod
     def of(cls, job: Job, duplicate: bool = False) -> JobOut:
-        return cls(id=job.id, status=job.status, duplicate=duplicate, interaction_id=job.interaction_id,
-                   error=job.error, attempts=job.attempts, created_at=job.created_at,
-                   started_at=job.started_at, finished_at=job.finished_at)
+        return cls(
+            id=job.id,
+            status=job.status,
+            duplicate=duplicate,
+            interaction_id=job.interaction_id,
+            error=job.error,
+            attempts=job.attempts,
+            created_at=job.created_at,
+            started_at=job.started_at,
+            finished_at=job.finished_at,
+        )
 
 
 class TagOut(BaseModel):
@@ -50,10 +58,18 @@ class UtteranceOut(BaseModel):
     @classmethod
     def of(cls, u: Utterance) -> UtteranceOut:
         by_kind = {t.kind: TagOut.model_validate(t) for t in u.tags if t.kind in ("sentiment", "intent")}
-        return cls(id=u.id, start=u.start, end=u.end, channel=u.channel, role=u.role, text=u.text,
-                   sentiment=by_kind.get("sentiment"), intent=by_kind.get("intent"),
-                   keywords=[t.label for t in u.tags if t.kind == "keyword"],
-                   pii=[t.label for t in u.tags if t.kind == "pii"])
+        return cls(
+            id=u.id,
+            start=u.start,
+            end=u.end,
+            channel=u.channel,
+            role=u.role,
+            text=u.text,
+            sentiment=by_kind.get("sentiment"),
+            intent=by_kind.get("intent"),
+            keywords=[t.label for t in u.tags if t.kind == "keyword"],
+            pii=[t.label for t in u.tags if t.kind == "pii"],
+        )
 
 
 class NoteOut(BaseModel):
@@ -81,12 +97,22 @@ class ComplaintOut(BaseModel):
 
     @classmethod
     def of(cls, c: Complaint) -> ComplaintOut:
-        return cls(id=c.id, interaction_id=c.interaction_id, utterance_id=c.utterance_id,
-                   customer=c.customer.external_id if c.customer else None,
-                   branch=c.branch.code if c.branch else None, severity=c.severity, category=c.category,
-                   status=c.status, assignee=c.assignee, text=c.text, created_at=c.created_at,
-                   updated_at=c.updated_at, resolved_at=c.resolved_at,
-                   notes=[NoteOut.model_validate(n) for n in c.notes])
+        return cls(
+            id=c.id,
+            interaction_id=c.interaction_id,
+            utterance_id=c.utterance_id,
+            customer=c.customer.external_id if c.customer else None,
+            branch=c.branch.code if c.branch else None,
+            severity=c.severity,
+            category=c.category,
+            status=c.status,
+            assignee=c.assignee,
+            text=c.text,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+            resolved_at=c.resolved_at,
+            notes=[NoteOut.model_validate(n) for n in c.notes],
+        )
 
 
 class ComplaintPage(BaseModel):
@@ -115,11 +141,19 @@ class InteractionOut(BaseModel):
 
     @classmethod
     def of(cls, i: Interaction) -> InteractionOut:
-        return cls(id=i.id, channel=i.channel, customer=i.customer.external_id if i.customer else None,
-                   branch=i.branch.code if i.branch else None, occurred_at=i.occurred_at,
-                   language=i.language, asr_model=i.asr_model, duration=i.recording.duration,
-                   sentiment=i.sentiment, utterances=[UtteranceOut.of(u) for u in i.utterances],
-                   complaints=[ComplaintOut.of(c) for c in i.complaints])
+        return cls(
+            id=i.id,
+            channel=i.channel,
+            customer=i.customer.external_id if i.customer else None,
+            branch=i.branch.code if i.branch else None,
+            occurred_at=i.occurred_at,
+            language=i.language,
+            asr_model=i.asr_model,
+            duration=i.recording.duration,
+            sentiment=i.sentiment,
+            utterances=[UtteranceOut.of(u) for u in i.utterances],
+            complaints=[ComplaintOut.of(c) for c in i.complaints],
+        )
 
 
 class TimelineEntry(BaseModel):

@@ -60,8 +60,7 @@ def _open(path: Path) -> av.container.InputContainer:
     try:
         container = av.open(str(path), metadata_errors="ignore")
     except (av.error.FFmpegError, UnicodeDecodeError) as exc:
-        raise UnsupportedAudioError(f"not a readable audio file ({exc.__class__.__name__})",
-                                    source=str(path)) from exc
+        raise UnsupportedAudioError(f"not a readable audio file ({exc.__class__.__name__})", source=str(path)) from exc
     if not container.streams.audio:
         container.close()
         raise UnsupportedAudioError("contains no audio stream", source=str(path))
@@ -89,8 +88,9 @@ def _info(container: av.container.InputContainer) -> AudioInfo:
     )
 
 
-def decode_audio(path: Path, *, split_stereo: bool = False, max_seconds: float = 4 * 3600,
-                 sample_rate: int = TARGET_RATE) -> DecodedAudio:
+def decode_audio(
+    path: Path, *, split_stereo: bool = False, max_seconds: float = 4 * 3600, sample_rate: int = TARGET_RATE
+) -> DecodedAudio:
     """Decode to mono (or two channels when split_stereo and the file is stereo) at sample_rate."""
     path = Path(path)
     with _open(path) as container:
@@ -112,8 +112,9 @@ def decode_audio(path: Path, *, split_stereo: bool = False, max_seconds: float =
                 total = _append(out, chunks, total, limit, max_seconds, path)
         except (av.error.FFmpegError, ValueError) as exc:
             if total == 0:
-                raise UnsupportedAudioError(f"cannot decode audio ({exc.__class__.__name__}: {exc})",
-                                            source=str(path)) from exc
+                raise UnsupportedAudioError(
+                    f"cannot decode audio ({exc.__class__.__name__}: {exc})", source=str(path)
+                ) from exc
             truncated = True  # a cut-off file: keep what decoded
     if total == 0:
         raise EmptyAudioError("decodes to no audio samples", source=str(path))
@@ -123,8 +124,9 @@ def decode_audio(path: Path, *, split_stereo: bool = False, max_seconds: float =
     return DecodedAudio(channels=channels, sample_rate=sample_rate, info=info, truncated=truncated)
 
 
-def _append(frame: av.AudioFrame, chunks: list[np.ndarray], total: int, limit: int, max_seconds: float,
-            path: Path) -> int:
+def _append(
+    frame: av.AudioFrame, chunks: list[np.ndarray], total: int, limit: int, max_seconds: float, path: Path
+) -> int:
     data = frame.to_ndarray().reshape(-1)
     chunks.append(data)
     total += frame.samples

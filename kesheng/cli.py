@@ -16,8 +16,11 @@ from rich.table import Table
 from kesheng.errors import KeshengError
 from kesheng.settings import Settings, get_settings, parse_roles
 
-app = typer.Typer(help="kesheng (客声): voice of the customer for Mandarin-speaking businesses.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="kesheng (客声): voice of the customer for Mandarin-speaking businesses.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 nlp_app = typer.Typer(help="NLP models.", no_args_is_help=True)
 app.add_typer(nlp_app, name="nlp")
 err = Console(stderr=True)
@@ -96,8 +99,10 @@ def analyze(
         else:
             c = result.complaint
             flag = f"[red]complaint {c.severity}/{c.category}[/red]" if c.flag else "no complaint"
-            out.print(f"{result.redacted}\n  {result.sentiment.label} {result.sentiment.score:.2f} · "
-                      f"{result.intent.label} {result.intent.score:.2f} · {flag} · {' '.join(result.keywords)}")
+            out.print(
+                f"{result.redacted}\n  {result.sentiment.label} {result.sentiment.score:.2f} · "
+                f"{result.intent.label} {result.intent.score:.2f} · {flag} · {' '.join(result.keywords)}"
+            )
 
 
 @app.command(name="import")
@@ -119,8 +124,9 @@ def import_(
     if channel not in ("call", "counter", "field"):
         raise _fail(KeshengError("--channel must be call, counter or field"))
     try:
-        defaults = ImportRequest(customer=customer, branch=branch, channel=channel,
-                                 roles=parse_roles(stereo_roles) if stereo_roles else None)
+        defaults = ImportRequest(
+            customer=customer, branch=branch, channel=channel, roles=parse_roles(stereo_roles) if stereo_roles else None
+        )
         items = expand(paths, defaults)
     except KeshengError as exc:
         raise _fail(exc) from exc
@@ -135,9 +141,14 @@ def import_(
         table.add_column(column)
     for row in rows:
         style = {"done": "green", "duplicate": "cyan", "failed": "red"}.get(row.status, "")
-        table.add_row(row.file, f"[{style}]{row.status}[/{style}]" if style else row.status,
-                      f"{row.duration:.1f} s" if row.duration else "", str(row.utterances or ""),
-                      str(row.complaints or ""), row.detail)
+        table.add_row(
+            row.file,
+            f"[{style}]{row.status}[/{style}]" if style else row.status,
+            f"{row.duration:.1f} s" if row.duration else "",
+            str(row.utterances or ""),
+            str(row.complaints or ""),
+            row.detail,
+        )
     out.print(table)
     if any(r.status == "failed" for r in rows):
         raise typer.Exit(1)
@@ -180,11 +191,21 @@ def complaints(
     try:
         with db.transaction() as session:
             rows, _total = list_complaints(session, ComplaintFilter(status=status, limit=10_000))
-            items = [{"id": c.id, "customer": c.customer.external_id if c.customer else None,
-                      "branch": c.branch.code if c.branch else None, "severity": c.severity,
-                      "category": c.category, "status": c.status, "assignee": c.assignee, "text": c.text,
-                      "interaction_id": c.interaction_id, "created_at": c.created_at.isoformat()}
-                     for c in rows]
+            items = [
+                {
+                    "id": c.id,
+                    "customer": c.customer.external_id if c.customer else None,
+                    "branch": c.branch.code if c.branch else None,
+                    "severity": c.severity,
+                    "category": c.category,
+                    "status": c.status,
+                    "assignee": c.assignee,
+                    "text": c.text,
+                    "interaction_id": c.interaction_id,
+                    "created_at": c.created_at.isoformat(),
+                }
+                for c in rows
+            ]
     except KeshengError as exc:
         raise _fail(exc) from exc
     if as_json:
@@ -194,8 +215,9 @@ def complaints(
     for column in ("id", "customer", "branch", "severity", "category", "status", "text"):
         table.add_column(column)
     for c in items:
-        table.add_row(*(str(c[k] or "") for k in ("id", "customer", "branch", "severity", "category",
-                                                   "status", "text")))
+        table.add_row(
+            *(str(c[k] or "") for k in ("id", "customer", "branch", "severity", "category", "status", "text"))
+        )
     out.print(table)
 
 

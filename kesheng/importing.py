@@ -28,8 +28,14 @@ class ImportRow:
 
 
 def _progress(console: Console) -> Progress:
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed:.0f}/"
-                    "{task.total:.0f} s audio"), TimeElapsedColumn(), TimeRemainingColumn(), console=console)
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:.0f}/{task.total:.0f} s audio"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    )
 
 
 def import_local(items: list[ImportItem], settings: Settings, console: Console) -> list[ImportRow]:
@@ -46,8 +52,9 @@ def import_local(items: list[ImportItem], settings: Settings, console: Console) 
         row = ImportRow(str(item.path), "queued")
         rows.append(row)
         try:
-            result = ingest_file(services.db, services.audio_store, item.path, item.request,
-                                 services.asr_name, settings)
+            result = ingest_file(
+                services.db, services.audio_store, item.path, item.request, services.asr_name, settings
+            )
         except KeshengError as exc:
             row.status, row.detail = "failed", str(exc)
             continue
@@ -93,14 +100,17 @@ def _fill_counts(services, interaction_id: int | None, row: ImportRow) -> None: 
         row.complaints = len(interaction.complaints)
 
 
-def import_remote(items: list[ImportItem], server: str, api_key: str | None, console: Console,
-                  timeout: float = 3600.0) -> list[ImportRow]:
+def import_remote(
+    items: list[ImportItem], server: str, api_key: str | None, console: Console, timeout: float = 3600.0
+) -> list[ImportRow]:
     """Upload each item to `server`, then poll the jobs until they finish."""
     headers = {"X-API-Key": api_key} if api_key else {}
     rows: list[ImportRow] = []
     jobs: list[tuple[ImportRow, int]] = []
-    with httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=120) as client, \
-            _progress(console) as progress:
+    with (
+        httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=120) as client,
+        _progress(console) as progress,
+    ):
         upload = progress.add_task("uploading", total=len(items))
         for item in items:
             row = ImportRow(str(item.path), "queued")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from kesheng.errors import ConfigError
 
 
-class OutputScript(str, Enum):
+class OutputScript(StrEnum):
     """Which Chinese script transcripts are written in."""
 
     simplified = "simplified"

@@ -28,8 +28,11 @@ def expand(paths: list[Path], defaults: ImportRequest) -> list[ImportItem]:
     items: list[ImportItem] = []
     for path in paths:
         if path.is_dir():
-            items += [ImportItem(p, replace(defaults, original_name=p.name))
-                      for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES]
+            items += [
+                ImportItem(p, replace(defaults, original_name=p.name))
+                for p in sorted(path.rglob("*"))
+                if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES
+            ]
         elif path.suffix.lower() == ".csv":
             items += read_manifest(path, defaults)
         else:
@@ -43,8 +46,9 @@ def read_manifest(manifest: Path, defaults: ImportRequest) -> list[ImportItem]:
         with manifest.open(encoding="utf-8-sig", newline="") as src:
             reader = csv.DictReader(src)
             if not reader.fieldnames or "path" not in reader.fieldnames:
-                raise InvalidRequestError(f"{manifest}: a manifest needs a 'path' column "
-                                          f"(columns: {', '.join(MANIFEST_COLUMNS)})")
+                raise InvalidRequestError(
+                    f"{manifest}: a manifest needs a 'path' column (columns: {', '.join(MANIFEST_COLUMNS)})"
+                )
             rows = list(reader)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InvalidRequestError(f"{manifest}: cannot read manifest: {exc}") from exc
@@ -58,9 +62,17 @@ def read_manifest(manifest: Path, defaults: ImportRequest) -> list[ImportItem]:
             roles = parse_roles(row["stereo_roles"]) if row.get("stereo_roles") else defaults.roles
         except (ValueError, ConfigError) as exc:
             raise InvalidRequestError(f"{manifest}:{line}: {exc}") from exc
-        items.append(ImportItem(path, ImportRequest(
-            customer=row.get("customer") or defaults.customer,
-            branch=row.get("branch") or defaults.branch,
-            channel=row.get("channel") or defaults.channel,
-            roles=roles, occurred_at=occurred or defaults.occurred_at, original_name=path.name)))
+        items.append(
+            ImportItem(
+                path,
+                ImportRequest(
+                    customer=row.get("customer") or defaults.customer,
+                    branch=row.get("branch") or defaults.branch,
+                    channel=row.get("channel") or defaults.channel,
+                    roles=roles,
+                    occurred_at=occurred or defaults.occurred_at,
+                    original_name=path.name,
+                ),
+            )
+        )
     return items

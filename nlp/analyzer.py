@@ -40,8 +40,11 @@ class Analysis:
             "tokens": list(self.tokens),
             "sentiment": {"label": self.sentiment.label, "score": round(self.sentiment.score, 4)},
             "intent": {"label": self.intent.label, "score": round(self.intent.score, 4)},
-            "complaint": {"flag": self.complaint.flag, "severity": self.complaint.severity,
-                          "category": self.complaint.category},
+            "complaint": {
+                "flag": self.complaint.flag,
+                "severity": self.complaint.severity,
+                "category": self.complaint.category,
+            },
             "pii": [{"kind": s.kind, "start": s.start, "end": s.end} for s in self.pii],
             "keywords": list(self.keywords),
         }
@@ -79,14 +82,16 @@ class Analyzer:
         for i, (text, (redacted, simplified, spans)) in enumerate(zip(texts, prepared, strict=True)):
             sentiment, intent = results["sentiment"][i], results["intent"][i]
             complaint = assess(simplified, intent, sentiment, results["category"][i], results["severity"][i])
-            out.append(Analysis(
-                text=text,
-                redacted=redacted,
-                tokens=tuple(tokenize(redacted, self.vocabulary_file)),
-                sentiment=sentiment,
-                intent=intent,
-                complaint=complaint,
-                pii=tuple(spans),
-                keywords=tuple(keywords(redacted, vocabulary_file=self.vocabulary_file)),
-            ))
+            out.append(
+                Analysis(
+                    text=text,
+                    redacted=redacted,
+                    tokens=tuple(tokenize(redacted, self.vocabulary_file)),
+                    sentiment=sentiment,
+                    intent=intent,
+                    complaint=complaint,
+                    pii=tuple(spans),
+                    keywords=tuple(keywords(redacted, vocabulary_file=self.vocabulary_file)),
+                )
+            )
         return out

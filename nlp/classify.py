@@ -21,8 +21,7 @@ TASKS = ("sentiment", "intent", "category", "severity")
 LABELS = {
     "sentiment": ("pos", "neu", "neg"),
     "intent": ("complaint", "inquiry", "request", "praise", "suggestion", "cancel", "refund"),
-    "category": ("fees", "service_attitude", "waiting_time", "fraud_security", "product_fault",
-                 "delivery", "other"),
+    "category": ("fees", "service_attitude", "waiting_time", "fraud_security", "product_fault", "delivery", "other"),
     "severity": ("low", "medium", "high"),
 }
 DEFAULT_MODEL_FILE = Path(__file__).parent / "models" / "default.joblib"
@@ -51,8 +50,9 @@ def _predictions(labels: list[str], probabilities: np.ndarray) -> list[Predictio
     out = []
     for row in probabilities:
         best = int(np.argmax(row))
-        out.append(Prediction(labels[best], float(row[best]),
-                              {label: float(p) for label, p in zip(labels, row, strict=True)}))
+        out.append(
+            Prediction(labels[best], float(row[best]), {label: float(p) for label, p in zip(labels, row, strict=True)})
+        )
     return out
 
 
@@ -98,15 +98,15 @@ class TransformersClassifier:
         """Softmax over the model's logits, batched."""
         if not texts:
             return []
-        batch = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length,
-                               return_tensors="pt")
+        batch = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
         with self._lock, self._torch.inference_mode():
             logits = self.model(**batch).logits
         return _predictions(list(self.labels), self._torch.softmax(logits, dim=-1).numpy())
 
 
-def load_classifiers(model_dir: Path | None = None,
-                     default_file: Path = DEFAULT_MODEL_FILE) -> dict[str, TextClassifier]:
+def load_classifiers(
+    model_dir: Path | None = None, default_file: Path = DEFAULT_MODEL_FILE
+) -> dict[str, TextClassifier]:
     """One classifier per task: a transformers directory when given, else the bundled default."""
     classifiers: dict[str, TextClassifier] = {}
     for task in TASKS:

@@ -14,8 +14,10 @@ from nlp.classify import Prediction
 
 SEVERITY_ORDER = ("none", "low", "medium", "high")
 # Threats to take it outside: regulator, consumer bodies, media, courts, police.
-ESCALATION = re.compile(r"银保监|金融监管|监管局|人民银行|消费者协会|消协|12315|12345|工信部|315|"
-                        r"媒体|曝光|记者|律师|起诉|法院|报警|警察")
+ESCALATION = re.compile(
+    r"银保监|金融监管|监管局|人民银行|消费者协会|消协|12315|12345|工信部|315|"
+    r"媒体|曝光|记者|律师|起诉|法院|报警|警察"
+)
 EXPLICIT = re.compile(r"投诉|举报")
 COMPLAINT_PRIOR = 0.35  # intent probability of 'complaint' that, with negative sentiment, is enough
 
@@ -48,8 +50,9 @@ def is_complaint(intent: Prediction, sentiment: Prediction, text: str) -> bool:
     return bool(EXPLICIT.search(text)) and negative
 
 
-def assess(text: str, intent: Prediction, sentiment: Prediction, category: Prediction,
-           severity: Prediction) -> ComplaintAssessment:
+def assess(
+    text: str, intent: Prediction, sentiment: Prediction, category: Prediction, severity: Prediction
+) -> ComplaintAssessment:
     """Combine the model outputs for one simplified, redacted utterance."""
     if not is_complaint(intent, sentiment, text):
         return NOT_A_COMPLAINT

@@ -24,17 +24,40 @@ PLACEHOLDERS = {
     "number": "[号码]",
 }
 
-_DIGIT_MAP = str.maketrans({
-    **{chr(0xFF10 + i): str(i) for i in range(10)},
-    "零": "0", "〇": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4",
-    "五": "5", "六": "6", "七": "7", "八": "8", "九": "9", "Ｘ": "X", "ｘ": "x", "＋": "+",
-})
+_DIGIT_MAP = str.maketrans(
+    {
+        **{chr(0xFF10 + i): str(i) for i in range(10)},
+        "零": "0",
+        "〇": "0",
+        "一": "1",
+        "幺": "1",
+        "二": "2",
+        "两": "2",
+        "三": "3",
+        "四": "4",
+        "五": "5",
+        "六": "6",
+        "七": "7",
+        "八": "8",
+        "九": "9",
+        "Ｘ": "X",
+        "ｘ": "x",
+        "＋": "+",
+    }
+)
 
 _SEP = r"[ \-－—]?"
 _ID = re.compile(r"(?<![0-9])(?:[0-9]" + _SEP + r"){17}[0-9Xx](?![0-9A-Za-z])")
 _MOBILE = re.compile(r"(?<![0-9+])(?:\+?86" + _SEP + r")?1[3-9][0-9](?:" + _SEP + r"[0-9]){8}(?![0-9])")
-_LANDLINE = re.compile(r"(?<![0-9+])(?:\+?86" + _SEP + r")?(?:\(0[0-9]{2,3}\)|0[0-9]{2,3})" + _SEP
-                       + r"[2-9][0-9]{2,3}" + _SEP + r"[0-9]{4}(?![0-9])")
+_LANDLINE = re.compile(
+    r"(?<![0-9+])(?:\+?86"
+    + _SEP
+    + r")?(?:\(0[0-9]{2,3}\)|0[0-9]{2,3})"
+    + _SEP
+    + r"[2-9][0-9]{2,3}"
+    + _SEP
+    + r"[0-9]{4}(?![0-9])"
+)
 _CARD = re.compile(r"(?<![0-9])[0-9](?:" + _SEP + r"[0-9]){12,18}(?![0-9])")
 _LONG_NUMBER = re.compile(r"(?<![0-9])[0-9](?:" + _SEP + r"[0-9]){10,}(?![0-9])")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
@@ -101,7 +124,7 @@ def redact(text: str, spans: list[PiiSpan] | None = None) -> str:
     out = []
     cursor = 0
     for span in spans:
-        out.append(text[cursor: span.start])
+        out.append(text[cursor : span.start])
         out.append(PLACEHOLDERS[span.kind])
         cursor = span.end
     out.append(text[cursor:])

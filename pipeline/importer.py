@@ -67,25 +67,33 @@ class Services:
         self.asr_name = self.transcriber.name
 
 
-def ingest_file(db: Database, audio_store: AudioStore, path: Path, request: ImportRequest,
-                asr_model: str, settings: Settings) -> EnqueueResult:
+def ingest_file(
+    db: Database, audio_store: AudioStore, path: Path, request: ImportRequest, asr_model: str, settings: Settings
+) -> EnqueueResult:
     """Store the audio (content-addressed) and queue its import; the same audio+model is queued once."""
     path = Path(path)
     info = probe_audio(path)  # refuse non-audio before anything is stored
     if info.duration is not None and info.duration > settings.max_audio_seconds:
         from kesheng.errors import AudioTooLargeError
 
-        raise AudioTooLargeError(f"{info.duration:.0f} s is over the limit of "
-                                 f"{settings.max_audio_seconds:.0f} s", source=str(path))
+        raise AudioTooLargeError(
+            f"{info.duration:.0f} s is over the limit of {settings.max_audio_seconds:.0f} s", source=str(path)
+        )
     sha = file_sha256(path)
     with db.transaction() as session:
         recording = find_recording(session, sha)
         if recording is None:
             key = audio_store.put(path, sha, path.suffix)
-            recording = Recording(sha256=sha, path=key, original_name=request.original_name or path.name,
-                                  format=info.format, size_bytes=path.stat().st_size,
-                                  duration=info.duration, sample_rate=info.sample_rate,
-                                  channels=info.channels)
+            recording = Recording(
+                sha256=sha,
+                path=key,
+                original_name=request.original_name or path.name,
+                format=info.format,
+                size_bytes=path.stat().st_size,
+                duration=info.duration,
+                sample_rate=info.sample_rate,
+                channels=info.channels,
+            )
             session.add(recording)
             session.flush()
         return enqueue_import(session, recording, asr_model, request.params())
@@ -100,8 +108,9 @@ def process_job(services: Services, job_id: int) -> None:
             return
         recording_path = services.audio_store.path(job.recording.path)
         params = dict(job.params)
-        existing = session.query(Interaction.id).filter_by(
-            recording_id=job.recording_id, asr_model=job.asr_model).scalar()
+        existing = (
+            session.query(Interaction.id).filter_by(recording_id=job.recording_id, asr_model=job.asr_model).scalar()
+        )
     if existing is not None:  # an earlier attempt finished the work; do not store it twice
         _finish(db, job_id, "done", interaction_id=existing)
         return
@@ -126,51 +135,73 @@ def _transcribe(services: Services, path: Path, params: dict) -> Transcript:
     settings = services.settings
     roles = tuple(params["roles"]) if params.get("roles") else settings.role_map
     audio = decode_audio(path, split_stereo=len(roles) >= 2, max_seconds=settings.max_audio_seconds)
-    return transcribe_audio(audio, services.transcriber, decode_options(settings), roles,
-                            settings.output_script, file=str(path))
+    return transcribe_audio(
+        audio, services.transcriber, decode_options(settings), roles, settings.output_script, file=str(path)
+    )
 
 
-def _store(services: Services, job_id: int, params: dict, transcript: Transcript,
-           analyses: list[Analysis]) -> int:
+def _store(services: Services, job_id: int, params: dict, transcript: Transcript, analyses: list[Analysis]) -> int:
     with services.db.transaction() as session:
         job = session.get(Job, job_id)
         assert job is not None
         customer = get_or_create_customer(session, params.get("customer"))
         branch = get_or_create_branch(session, params.get("branch"))
         occurred = datetime.fromisoformat(params["occurred_at"]) if params.get("occurred_at") else utcnow()
-        interaction = Interaction(recording_id=job.recording_id, asr_model=job.asr_model,
-                                  customer=customer, branch=branch, channel=params.get("channel", "call"),
-                                  language=transcript.language, occurred_at=occurred)
+        interaction = Interaction(
+            recording_id=job.recording_id,
+            asr_model=job.asr_model,
+            customer=customer,
+            branch=branch,
+            channel=params.get("channel", "call"),
+            language=transcript.language,
+            occurred_at=occurred,
+        )
         session.add(interaction)
         voiced: list[float] = []
         for segment, analysis in zip(transcript.segments, analyses, strict=True):
-            utterance = Utterance(start=segment.start, end=segment.end, channel=segment.channel,
-                                  role=segment.role, text=analysis.redacted,
-                                  avg_logprob=segment.avg_logprob, no_speech_prob=segment.no_speech_prob)
+            utterance = Utterance(
+                start=segment.start,
+                end=segment.end,
+                channel=segment.channel,
+                role=segment.role,
+                text=analysis.redacted,
+                avg_logprob=segment.avg_logprob,
+                no_speech_prob=segment.no_speech_prob,
+            )
             utterance.tags = _tags(analysis)
             interaction.utterances.append(utterance)
             if segment.role in COMPLAINT_ROLES:
                 voiced.append(analysis.sentiment_value)
                 if analysis.complaint.flag:
-                    session.add(Complaint(interaction=interaction, utterance=utterance, customer=customer,
-                                          branch=branch, severity=analysis.complaint.severity,
-                                          category=analysis.complaint.category or "other",
-                                          text=analysis.redacted))
+                    session.add(
+                        Complaint(
+                            interaction=interaction,
+                            utterance=utterance,
+                            customer=customer,
+                            branch=branch,
+                            severity=analysis.complaint.severity,
+                            category=analysis.complaint.category or "other",
+                            text=analysis.redacted,
+                        )
+                    )
         interaction.sentiment = fmean(voiced) if voiced else None
         session.flush()
         return interaction.id
 
 
 def _tags(analysis: Analysis) -> list[Tag]:
-    tags = [Tag(kind="sentiment", label=analysis.sentiment.label, score=analysis.sentiment.score),
-            Tag(kind="intent", label=analysis.intent.label, score=analysis.intent.score)]
+    tags = [
+        Tag(kind="sentiment", label=analysis.sentiment.label, score=analysis.sentiment.score),
+        Tag(kind="intent", label=analysis.intent.label, score=analysis.intent.score),
+    ]
     tags += [Tag(kind="keyword", label=k[:64]) for k in analysis.keywords]
     tags += [Tag(kind="pii", label=span.kind) for span in analysis.pii]
     return tags
 
 
-def _finish(db: Database, job_id: int, status: str, *, interaction_id: int | None = None,
-            error: str | None = None) -> None:
+def _finish(
+    db: Database, job_id: int, status: str, *, interaction_id: int | None = None, error: str | None = None
+) -> None:
     with db.transaction() as session:
         job = session.get(Job, job_id)
         if job is None:

@@ -17,5 +17,6 @@ if [ -z "${KESHENG_TEST_POSTGRES_URL:-}" ]; then
   export KESHENG_TEST_POSTGRES_URL="postgresql+psycopg://kesheng:kesheng@127.0.0.1:${KESHENG_PG_PORT:-55432}/kesheng_test"
 fi
 
-.venv/bin/ruff check capture transcribe nlp store api pipeline kesheng tests bench
+.venv/bin/ruff check capture transcribe nlp store api pipeline kesheng tests tools bench
+.venv/bin/ruff format --check --quiet capture transcribe nlp store api pipeline kesheng tests tools bench
 .venv/bin/python -m pytest "$@"

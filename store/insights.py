@@ -35,12 +35,21 @@ def sentiment_slope(values: list[float]) -> float | None:
 
 def churn_signals(session: Session, customer: Customer, interactions: list[Interaction]) -> ChurnSignals:
     """Cancel intent, falling sentiment and repeated complaints, weighted into one risk figure."""
-    cancel = session.scalar(
-        select(Tag.id).join(Utterance, Tag.utterance_id == Utterance.id)
-        .join(Interaction, Utterance.interaction_id == Interaction.id)
-        .where(Interaction.customer_id == customer.id, Tag.kind == "intent", Tag.label == "cancel",
-               Utterance.role != "staff").limit(1)
-    ) is not None
+    cancel = (
+        session.scalar(
+            select(Tag.id)
+            .join(Utterance, Tag.utterance_id == Utterance.id)
+            .join(Interaction, Utterance.interaction_id == Interaction.id)
+            .where(
+                Interaction.customer_id == customer.id,
+                Tag.kind == "intent",
+                Tag.label == "cancel",
+                Utterance.role != "staff",
+            )
+            .limit(1)
+        )
+        is not None
+    )
     values = [i.sentiment for i in interactions if i.sentiment is not None]
     slope = sentiment_slope(values)
     falling = slope is not None and slope < -0.1

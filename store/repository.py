@@ -62,14 +62,18 @@ class EnqueueResult:
     duplicate: bool
 
 
-def enqueue_import(session: Session, recording: Recording, asr_model: str, params: dict[str, object],
-                   priority: int = 100) -> EnqueueResult:
+def enqueue_import(
+    session: Session, recording: Recording, asr_model: str, params: dict[str, object], priority: int = 100
+) -> EnqueueResult:
     """Queue an import job, unless this recording+model already has a live or finished one."""
     if params.get("channel") not in CHANNELS:
         raise InvalidRequestError(f"channel must be one of {', '.join(CHANNELS)}")
     existing = session.scalars(
-        select(Job).where(Job.recording_id == recording.id, Job.asr_model == asr_model,
-                          Job.status.in_(("queued", "running", "done"))).order_by(Job.id)
+        select(Job)
+        .where(
+            Job.recording_id == recording.id, Job.asr_model == asr_model, Job.status.in_(("queued", "running", "done"))
+        )
+        .order_by(Job.id)
     ).first()
     if existing is not None:
         return EnqueueResult(existing, True)
@@ -82,14 +86,13 @@ def enqueue_import(session: Session, recording: Recording, asr_model: str, param
 def claim_next_job(session: Session) -> Job | None:
     """Atomically move the most urgent queued job to running; None when the queue is empty."""
     while True:
-        job_id = session.scalar(
-            select(Job.id).where(Job.status == "queued").order_by(Job.priority, Job.id).limit(1)
-        )
+        job_id = session.scalar(select(Job.id).where(Job.status == "queued").order_by(Job.priority, Job.id).limit(1))
         if job_id is None:
             return None
         # The status check in the UPDATE makes the claim safe against another worker.
         claimed = session.execute(
-            update(Job).where(Job.id == job_id, Job.status == "queued")
+            update(Job)
+            .where(Job.id == job_id, Job.status == "queued")
             .values(status="running", started_at=utcnow(), attempts=Job.attempts + 1)
         ).rowcount
         if claimed:
@@ -112,10 +115,14 @@ def get_job(session: Session, job_id: int) -> Job:
 def get_interaction(session: Session, interaction_id: int) -> Interaction:
     """An interaction with its utterances, tags and complaints loaded."""
     interaction = session.scalar(
-        select(Interaction).where(Interaction.id == interaction_id).options(
+        select(Interaction)
+        .where(Interaction.id == interaction_id)
+        .options(
             selectinload(Interaction.utterances).selectinload(Utterance.tags),
             selectinload(Interaction.complaints),
-            selectinload(Interaction.customer), selectinload(Interaction.branch))
+            selectinload(Interaction.customer),
+            selectinload(Interaction.branch),
+        )
     )
     if interaction is None:
         raise NotFoundError("interaction", interaction_id)
@@ -132,11 +139,14 @@ def get_customer(session: Session, external_id: str) -> Customer:
 
 def customer_interactions(session: Session, customer: Customer) -> list[Interaction]:
     """All of a customer's interactions, oldest first, with complaints loaded."""
-    return list(session.scalars(
-        select(Interaction).where(Interaction.customer_id == customer.id)
-        .options(selectinload(Interaction.complaints), selectinload(Interaction.branch))
-        .order_by(Interaction.occurred_at, Interaction.id)
-    ))
+    return list(
+        session.scalars(
+            select(Interaction)
+            .where(Interaction.customer_id == customer.id)
+            .options(selectinload(Interaction.complaints), selectinload(Interaction.branch))
+            .order_by(Interaction.occurred_at, Interaction.id)
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -174,10 +184,10 @@ def list_complaints(session: Session, filters: ComplaintFilter) -> tuple[list[Co
         query = query.where(Complaint.created_at < filters.until)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
-        query.options(selectinload(Complaint.customer), selectinload(Complaint.branch),
-                      selectinload(Complaint.notes))
+        query.options(selectinload(Complaint.customer), selectinload(Complaint.branch), selectinload(Complaint.notes))
         .order_by(Complaint.created_at.desc(), Complaint.id.desc())
-        .limit(filters.limit).offset(filters.offset)
+        .limit(filters.limit)
+        .offset(filters.offset)
     )
     return list(rows), total
 
@@ -190,9 +200,15 @@ def get_complaint(session: Session, complaint_id: int) -> Complaint:
     return complaint
 
 
-def update_complaint(session: Session, complaint_id: int, *, status: str | None = None,
-                     assignee: str | None = None, note: str | None = None,
-                     author: str | None = None) -> Complaint:
+def update_complaint(
+    session: Session,
+    complaint_id: int,
+    *,
+    status: str | None = None,
+    assignee: str | None = None,
+    note: str | None = None,
+    author: str | None = None,
+) -> Complaint:
     """Assign, change status, and/or add a note."""
     complaint = get_complaint(session, complaint_id)
     if status is not None:
@@ -211,7 +227,10 @@ def update_complaint(session: Session, complaint_id: int, *, status: str | None 
 
 def claim_job(session: Session, job_id: int) -> bool:
     """Claim one specific queued job (in-process import); False if someone else has it."""
-    return bool(session.execute(
-        update(Job).where(Job.id == job_id, Job.status == "queued")
-        .values(status="running", started_at=utcnow(), attempts=Job.attempts + 1)
-    ).rowcount)
+    return bool(
+        session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == "queued")
+            .values(status="running", started_at=utcnow(), attempts=Job.attempts + 1)
+        ).rowcount
+    )

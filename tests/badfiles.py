@@ -65,11 +65,11 @@ def transcode(source: Path, target: Path, codec: str, rate: int | None = None) -
         layout = "stereo" if in_stream.channels == 2 else "mono"  # WAVs say "1 channels"; encoders refuse
         out_stream = dst.add_stream(codec, rate=out_rate, layout=layout)
         formats = [f.name for f in out_stream.codec_context.codec.audio_formats or []]
-        out_stream.codec_context.format = next((f for f in ("s16p", "fltp", "s16", "flt") if f in formats),
-                                               formats[0] if formats else "s16")
+        out_stream.codec_context.format = next(
+            (f for f in ("s16p", "fltp", "s16", "flt") if f in formats), formats[0] if formats else "s16"
+        )
         out_stream.codec_context.open()  # fixes frame_size before frames are made
-        resampler = av.AudioResampler(format=out_stream.codec_context.format.name,
-                                      layout=layout, rate=out_rate)
+        resampler = av.AudioResampler(format=out_stream.codec_context.format.name, layout=layout, rate=out_rate)
         fifo = av.AudioFifo()
         for frame in src.decode(in_stream):
             frame.pts = None

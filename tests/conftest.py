@@ -31,8 +31,9 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def settings(tmp_path: Path, model_cache: Path) -> Settings:
     """Settings with a fresh data directory, as a user would have them (defaults), plus a key."""
-    return Settings(data_dir=tmp_path / "data", model_cache=model_cache, api_key="test-key",
-                    poll_interval=0.1, _env_file=None)
+    return Settings(
+        data_dir=tmp_path / "data", model_cache=model_cache, api_key="test-key", poll_interval=0.1, _env_file=None
+    )
 
 
 @pytest.fixture(scope="session")
@@ -87,5 +88,10 @@ def db(database_url: str) -> Iterator[Database]:
 def services(settings: Settings, db: Database, transcriber: Transcriber, analyzer: Analyzer) -> Services:
     """Real services on a fresh database and audio store."""
     settings = settings.model_copy(update={"database_url": db.url})
-    return Services(settings=settings, db=db, audio_store=LocalAudioStore(settings.audio_dir),
-                    transcriber=transcriber, analyzer=analyzer)
+    return Services(
+        settings=settings,
+        db=db,
+        audio_store=LocalAudioStore(settings.audio_dir),
+        transcriber=transcriber,
+        analyzer=analyzer,
+    )

@@ -27,10 +27,12 @@ def _env(data_dir: Path, model_cache: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def run(args: list[str], env: dict[str, str], stdin: str | None = None,
-        timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*KESHENG, *args], input=stdin, capture_output=True, text=True, env=env,
-                          timeout=timeout, check=False)
+def run(
+    args: list[str], env: dict[str, str], stdin: str | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*KESHENG, *args], input=stdin, capture_output=True, text=True, env=env, timeout=timeout, check=False
+    )
 
 
 @pytest.fixture
@@ -48,7 +50,7 @@ def test_analyze_jsonl_contract(env: dict[str, str]) -> None:
     assert set(first) == {"text", "redacted", "tokens", "sentiment", "intent", "complaint", "pii", "keywords"}
     assert "13912345678" not in first["redacted"]
     assert first["complaint"]["flag"] is True and first["complaint"]["severity"] in ("medium", "high")
-    assert first["text"][first["pii"][0]["start"]: first["pii"][0]["end"]] == "13912345678"
+    assert first["text"][first["pii"][0]["start"] : first["pii"][0]["end"]] == "13912345678"
     assert rows[1]["intent"]["label"] == "inquiry" and rows[1]["complaint"]["flag"] is False
 
 
@@ -83,17 +85,20 @@ def test_import_folder_and_manifest_then_complaints(env: dict[str, str], tmp_pat
     shutil.copy(AUDIO / "counter_praise.wav", tmp_path / "batch")
     badfiles.not_audio(folder)
     (folder / "notes.txt").write_text("ignored")
-    result = run(["import", str(tmp_path / "batch"), "--customer", "C7", "--branch", "HZ01",
-                  "--channel", "counter"], env)
+    result = run(
+        ["import", str(tmp_path / "batch"), "--customer", "C7", "--branch", "HZ01", "--channel", "counter"], env
+    )
     assert result.returncode == 1  # the PDF pretending to be a WAV failed; the rest went in
     assert "import summary" in result.stdout
     assert result.stdout.count(" done ") == 2 and "failed" in result.stdout
 
     manifest = tmp_path / "calls.csv"
     shutil.copy(AUDIO / "call_stereo_8k.wav", tmp_path / "call.wav")
-    manifest.write_text("path,customer,branch,channel,stereo_roles,occurred_at\n"
-                        "call.wav,C8,HZ02,call,\"staff,customer\",2026-11-01T10:00:00+08:00\n",
-                        encoding="utf-8")
+    manifest.write_text(
+        "path,customer,branch,channel,stereo_roles,occurred_at\n"
+        'call.wav,C8,HZ02,call,"staff,customer",2026-11-01T10:00:00+08:00\n',
+        encoding="utf-8",
+    )
     result = run(["import", str(manifest)], env)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -110,11 +115,14 @@ def test_import_folder_and_manifest_then_complaints(env: dict[str, str], tmp_pat
     assert run(["complaints", "--status", "closed"], env).returncode == 1
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["import", "/nonexistent/dir/x.wav"], "does not exist"),
-    (["import", "--channel", "fax", "x.wav"], "--channel"),
-    (["import", "--stereo-roles", "boss,customer", "x.wav"], "unknown role"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["import", "/nonexistent/dir/x.wav"], "does not exist"),
+        (["import", "--channel", "fax", "x.wav"], "--channel"),
+        (["import", "--stereo-roles", "boss,customer", "x.wav"], "unknown role"),
+    ],
+)
 def test_import_argument_errors(env: dict[str, str], args: list[str], message: str) -> None:
     result = run(args, env)
     assert result.returncode != 0
@@ -142,8 +150,7 @@ def server(tmp_path: Path, model_cache: Path) -> Iterator[tuple[str, dict[str, s
     port = _free_port()
     env = _env(tmp_path / "server-data", model_cache, KESHENG_API_KEY="cli-key")
     log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen([*KESHENG, "serve", "--port", str(port)], env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen([*KESHENG, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -162,17 +169,28 @@ def server(tmp_path: Path, model_cache: Path) -> Iterator[tuple[str, dict[str, s
         log.close()
 
 
-def test_import_to_a_running_server(server: tuple[str, dict[str, str]], tmp_path: Path,
-                                    model_cache: Path) -> None:
-    url, server_env = server
+def test_import_to_a_running_server(server: tuple[str, dict[str, str]], tmp_path: Path, model_cache: Path) -> None:
+    url, _server_env = server
     client_env = _env(tmp_path / "client-data", model_cache, KESHENG_API_KEY="cli-key")
-    result = run(["import", str(AUDIO / "counter_complaint_fees.wav"), "--server", url, "--customer", "C9",
-                  "--branch", "WH01", "--channel", "counter"], client_env)
+    result = run(
+        [
+            "import",
+            str(AUDIO / "counter_complaint_fees.wav"),
+            "--server",
+            url,
+            "--customer",
+            "C9",
+            "--branch",
+            "WH01",
+            "--channel",
+            "counter",
+        ],
+        client_env,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert " done " in result.stdout
     listed = httpx.get(f"{url}/api/v1/complaints", headers={"X-API-Key": "cli-key"}).json()
     assert listed["total"] == 1 and listed["items"][0]["customer"] == "C9"
     assert listed["items"][0]["category"] == "fees"
-    wrong_key = run(["import", str(AUDIO / "counter_praise.wav"), "--server", url, "--api-key", "nope"],
-                    client_env)
+    wrong_key = run(["import", str(AUDIO / "counter_praise.wav"), "--server", url, "--api-key", "nope"], client_env)
     assert wrong_key.returncode == 1 and "401" in wrong_key.stdout

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -23,7 +23,7 @@ class DecodeOptions:
     initial_prompt: str | None = "以下是普通话的句子。"
     hotwords: str | None = None
     vad: bool = True
-    limits: HallucinationLimits = HallucinationLimits()
+    limits: HallucinationLimits = field(default_factory=HallucinationLimits)
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ class WhisperTranscriber:
         speech = find_speech(samples) if options.vad else [{"start": 0, "end": samples.size}]
         if not speech:
             return ChannelResult((), options.language)  # silence: nothing to decode, nothing invented
-        packed = np.concatenate([samples[c["start"]: c["end"]] for c in speech])
+        packed = np.concatenate([samples[c["start"] : c["end"]] for c in speech])
         speech_map = SpeechMap.from_chunks(speech, SAMPLE_RATE)
         with self._lock:
             raw, info = self.model.transcribe(
@@ -87,11 +87,13 @@ class WhisperTranscriber:
         kept = []
         for seg in decoded:
             text = seg.text.strip()
-            if not keep_segment(text, seg.no_speech_prob, seg.avg_logprob, seg.compression_ratio,
-                                options.limits):
+            if not keep_segment(text, seg.no_speech_prob, seg.avg_logprob, seg.compression_ratio, options.limits):
                 continue
             text = strip_repetition(text, options.limits.max_repeats)
             for start, end, piece in split_segment(text, seg.start, seg.end, speech_map):
-                kept.append(Segment(start=start, end=end, text=piece, avg_logprob=seg.avg_logprob,
-                                    no_speech_prob=seg.no_speech_prob))
+                kept.append(
+                    Segment(
+                        start=start, end=end, text=piece, avg_logprob=seg.avg_logprob, no_speech_prob=seg.no_speech_prob
+                    )
+                )
         return ChannelResult(tuple(kept), info.language)

@@ -63,7 +63,7 @@ def has_repetition_loop(text: str, max_repeats: int) -> bool:
     """True when a short unit repeats back to back more than max_repeats times (哈哈哈哈哈, 对对对对对...)."""
     norm = _normalise(text)
     for unit in range(1, 9):
-        pattern = re.compile(r"(.{%d})\1{%d,}" % (unit, max_repeats))
+        pattern = re.compile(rf"(.{{{unit}}})\1{{{max_repeats},}}")
         if pattern.search(norm):
             return True
     return False
@@ -72,12 +72,17 @@ def has_repetition_loop(text: str, max_repeats: int) -> bool:
 def strip_repetition(text: str, max_repeats: int) -> str:
     """Collapse a repetition loop to one occurrence."""
     for unit in range(8, 0, -1):
-        text = re.sub(r"(.{%d})\1{%d,}" % (unit, max_repeats), r"\1", text)
+        text = re.sub(rf"(.{{{unit}}})\1{{{max_repeats},}}", r"\1", text)
     return text
 
 
-def keep_segment(text: str, no_speech_prob: float, avg_logprob: float, compression_ratio: float,
-                 limits: HallucinationLimits = HallucinationLimits()) -> bool:
+def keep_segment(
+    text: str,
+    no_speech_prob: float,
+    avg_logprob: float,
+    compression_ratio: float,
+    limits: HallucinationLimits = HallucinationLimits(),
+) -> bool:
     """Whether a decoded segment is speech worth keeping."""
     if is_known_junk(text):
         return False
@@ -85,6 +90,5 @@ def keep_segment(text: str, no_speech_prob: float, avg_logprob: float, compressi
         return False
     if no_speech_prob > 0.4 and avg_logprob < limits.min_avg_logprob_when_unsure:
         return False
-    if compression_ratio > limits.max_compression_ratio and has_repetition_loop(text, limits.max_repeats):
-        return False
-    return True
+    looping = compression_ratio > limits.max_compression_ratio and has_repetition_loop(text, limits.max_repeats)
+    return not looping

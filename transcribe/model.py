@@ -92,8 +92,9 @@ def cuda_available() -> bool:
         return False
 
 
-def resolve_model(name: str, cache_dir: Path, device: str = "auto", compute_type: str = "auto",
-                  cpu_threads: int = 0) -> ModelSpec:
+def resolve_model(
+    name: str, cache_dir: Path, device: str = "auto", compute_type: str = "auto", cpu_threads: int = 0
+) -> ModelSpec:
     """Turn settings into a ModelSpec: local directory, bundled model, or a hub name."""
     if device == "auto":
         device = "cuda" if cuda_available() else "cpu"
@@ -123,8 +124,9 @@ def load_whisper(spec: ModelSpec):  # -> faster_whisper.WhisperModel
             from faster_whisper import WhisperModel
 
             try:
-                model = WhisperModel(spec.source, device=spec.device, compute_type=spec.compute_type,
-                                     cpu_threads=spec.cpu_threads)
+                model = WhisperModel(
+                    spec.source, device=spec.device, compute_type=spec.compute_type, cpu_threads=spec.cpu_threads
+                )
             except (OSError, ValueError, RuntimeError) as exc:
                 raise ConfigError(f"cannot load Whisper model {spec.source!r}: {exc}") from exc
             _models[spec] = model

@@ -43,8 +43,7 @@ class SpeechMap:
         """The original time of a packed time; an end exactly on a chunk edge stays in that chunk."""
         if not self.chunk_ends:
             return packed
-        index = bisect.bisect_left(self.chunk_ends, packed) if is_end else bisect.bisect_right(
-            self.chunk_ends, packed)
+        index = bisect.bisect_left(self.chunk_ends, packed) if is_end else bisect.bisect_right(self.chunk_ends, packed)
         index = min(index, len(self.chunk_ends) - 1)
         return round(self.silence_before[index] + packed, 2)
 

@@ -17,8 +17,13 @@ from transcribe.vocabulary import load_vocabulary
 
 def make_transcriber(settings: Settings) -> Transcriber:
     """The one place the ASR engine is chosen from settings."""
-    spec = resolve_model(settings.asr_model, settings.model_cache_dir, settings.asr_device,
-                         settings.asr_compute_type, settings.asr_cpu_threads)
+    spec = resolve_model(
+        settings.asr_model,
+        settings.model_cache_dir,
+        settings.asr_device,
+        settings.asr_compute_type,
+        settings.asr_cpu_threads,
+    )
     return WhisperTranscriber(spec)
 
 
@@ -33,8 +38,14 @@ def decode_options(settings: Settings) -> DecodeOptions:
     )
 
 
-def transcribe_audio(audio: DecodedAudio, transcriber: Transcriber, options: DecodeOptions,
-                     roles: tuple[str, ...], script: OutputScript, file: str = "") -> Transcript:
+def transcribe_audio(
+    audio: DecodedAudio,
+    transcriber: Transcriber,
+    options: DecodeOptions,
+    roles: tuple[str, ...],
+    script: OutputScript,
+    file: str = "",
+) -> Transcript:
     """Transcribe each channel, label it with its role, merge by start time, unify the script."""
     if len(audio.channels) > 1 and len(roles) < len(audio.channels):
         raise InvalidRequestError(f"{len(audio.channels)} channels but a role map for {len(roles)}")
@@ -50,14 +61,20 @@ def transcribe_audio(audio: DecodedAudio, transcriber: Transcriber, options: Dec
     texts = unify_script([s.text for s in segments], script)
     segments = [replace(s, text=t) for s, t in zip(segments, texts, strict=True)]
     warnings = ("audio ended early (truncated file); transcribed what decoded",) if audio.truncated else ()
-    return Transcript(file=file, duration=audio.duration, language=languages[0] if languages else None,
-                      segments=tuple(segments), model=transcriber.name, warnings=warnings)
+    return Transcript(
+        file=file,
+        duration=audio.duration,
+        language=languages[0] if languages else None,
+        segments=tuple(segments),
+        model=transcriber.name,
+        warnings=warnings,
+    )
 
 
-def transcribe_file(path: Path, transcriber: Transcriber, settings: Settings,
-                    roles: tuple[str, ...] | None = None) -> Transcript:
+def transcribe_file(
+    path: Path, transcriber: Transcriber, settings: Settings, roles: tuple[str, ...] | None = None
+) -> Transcript:
     """Decode and transcribe one file; stereo files are split using the role map."""
     roles = roles or settings.role_map
     audio = decode_audio(path, split_stereo=len(roles) >= 2, max_seconds=settings.max_audio_seconds)
-    return transcribe_audio(audio, transcriber, decode_options(settings), roles,
-                            settings.output_script, file=str(path))
+    return transcribe_audio(audio, transcriber, decode_options(settings), roles, settings.output_script, file=str(path))

@@ -42,8 +42,13 @@ class Transcript:
             "duration": round(self.duration, 3),
             "language": self.language,
             "segments": [
-                {"start": round(s.start, 2), "end": round(s.end, 2), "channel": s.channel,
-                 "role": s.role, "text": s.text}
+                {
+                    "start": round(s.start, 2),
+                    "end": round(s.end, 2),
+                    "channel": s.channel,
+                    "role": s.role,
+                    "text": s.text,
+                }
                 for s in self.segments
             ],
             "text": self.text,

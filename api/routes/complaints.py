@@ -26,15 +26,18 @@ def complaint_list(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> ComplaintPage:
     """Newest first; `total` counts all matches before paging."""
-    rows, total = list_complaints(session, ComplaintFilter(status, severity, branch, category, since, until,
-                                                           limit, offset))
+    rows, total = list_complaints(
+        session, ComplaintFilter(status, severity, branch, category, since, until, limit, offset)
+    )
     return ComplaintPage(total=total, items=[ComplaintOut.of(c) for c in rows])
 
 
 @router.patch("/{complaint_id}", response_model=ComplaintOut)
-def complaint_update(complaint_id: int, body: ComplaintUpdate, session: SessionDep,
-                     caller: CurrentPrincipal) -> ComplaintOut:
+def complaint_update(
+    complaint_id: int, body: ComplaintUpdate, session: SessionDep, caller: CurrentPrincipal
+) -> ComplaintOut:
     """Assign, move through new → in_review → resolved/dismissed, and add a note."""
-    complaint = update_complaint(session, complaint_id, status=body.status, assignee=body.assignee,
-                                 note=body.note, author=caller.name)
+    complaint = update_complaint(
+        session, complaint_id, status=body.status, assignee=body.assignee, note=body.note, author=caller.name
+    )
     return ComplaintOut.of(complaint)

@@ -19,10 +19,15 @@ def customer_timeline(external_id: str, session: SessionDep, _caller: CurrentPri
     customer = get_customer(session, external_id)
     interactions = customer_interactions(session, customer)
     entries = [
-        TimelineEntry(interaction_id=i.id, channel=i.channel, branch=i.branch.code if i.branch else None,
-                      occurred_at=i.occurred_at, sentiment=i.sentiment, complaints=len(i.complaints),
-                      max_severity=max((c.severity for c in i.complaints), key=SEVERITIES.index,
-                                       default="none"))
+        TimelineEntry(
+            interaction_id=i.id,
+            channel=i.channel,
+            branch=i.branch.code if i.branch else None,
+            occurred_at=i.occurred_at,
+            sentiment=i.sentiment,
+            complaints=len(i.complaints),
+            max_severity=max((c.severity for c in i.complaints), key=SEVERITIES.index, default="none"),
+        )
         for i in interactions
     ]
     trend: list[TrendPoint] = []
@@ -31,14 +36,20 @@ def customer_timeline(external_id: str, session: SessionDep, _caller: CurrentPri
         if i.sentiment is None:
             continue
         window = [*window[-2:], i.sentiment]
-        trend.append(TrendPoint(occurred_at=i.occurred_at, sentiment=i.sentiment,
-                                rolling=sum(window) / len(window)))
+        trend.append(TrendPoint(occurred_at=i.occurred_at, sentiment=i.sentiment, rolling=sum(window) / len(window)))
     signals = churn_signals(session, customer, interactions)
     return TimelineOut(
-        customer=customer.external_id, value_tier=customer.value_tier,
-        lifecycle_stage=customer.lifecycle_stage, channels=dict(Counter(i.channel for i in interactions)),
-        interactions=entries, sentiment_trend=trend,
-        churn=ChurnOut(risk=signals.risk, cancel_intent=signals.cancel_intent,
-                       falling_sentiment=signals.falling_sentiment, complaints=signals.complaints,
-                       trend_slope=signals.trend_slope),
+        customer=customer.external_id,
+        value_tier=customer.value_tier,
+        lifecycle_stage=customer.lifecycle_stage,
+        channels=dict(Counter(i.channel for i in interactions)),
+        interactions=entries,
+        sentiment_trend=trend,
+        churn=ChurnOut(
+            risk=signals.risk,
+            cancel_intent=signals.cancel_intent,
+            falling_sentiment=signals.falling_sentiment,
+            complaints=signals.complaints,
+            trend_slope=signals.trend_slope,
+        ),
     )

@@ -34,13 +34,19 @@ async def upload_recording(
     limit = settings.max_upload_mb * 2**20  # the body limit itself is enforced while streaming (api/limits)
     roles = parse_roles(stereo_roles) if stereo_roles else None
     name = Path(file.filename or "upload").name
-    tmp = await run_in_threadpool(spool_upload, iter(lambda: file.file.read(1 << 20), b""), limit,
-                                  Path(name).suffix)
+    tmp = await run_in_threadpool(spool_upload, iter(lambda: file.file.read(1 << 20), b""), limit, Path(name).suffix)
     try:
-        req = ImportRequest(customer=customer or None, branch=branch or None, channel=channel, roles=roles,
-                            occurred_at=occurred_at, original_name=name)
-        result = await run_in_threadpool(ingest_file, services.db, services.audio_store, tmp, req,
-                                          services.asr_name, settings)
+        req = ImportRequest(
+            customer=customer or None,
+            branch=branch or None,
+            channel=channel,
+            roles=roles,
+            occurred_at=occurred_at,
+            original_name=name,
+        )
+        result = await run_in_threadpool(
+            ingest_file, services.db, services.audio_store, tmp, req, services.asr_name, settings
+        )
     finally:
         tmp.unlink(missing_ok=True)
     if request.app.state.pool is not None:

@@ -40,8 +40,15 @@ def _wait(client: TestClient, job_id: int, timeout: float = 90) -> dict:
 
 
 def test_upload_to_complaint_visible_and_resolved(client: TestClient) -> None:
-    response = _upload(client, AUDIO / "call_stereo_8k.wav", customer="C200", branch="SZ01", channel="call",
-                       stereo_roles="staff,customer", occurred_at="2026-11-20T10:00:00+08:00")
+    response = _upload(
+        client,
+        AUDIO / "call_stereo_8k.wav",
+        customer="C200",
+        branch="SZ01",
+        channel="call",
+        stereo_roles="staff,customer",
+        occurred_at="2026-11-20T10:00:00+08:00",
+    )
     assert response.status_code == 202, response.text
     job = _wait(client, response.json()["id"])
     assert job["status"] == "done", job
@@ -56,11 +63,13 @@ def test_upload_to_complaint_visible_and_resolved(client: TestClient) -> None:
     complaint = listed["items"][0]
     assert complaint["customer"] == "C200" and complaint["category"] in ("delivery", "other")
     assert client.get("/api/v1/complaints", headers=KEY, params={"branch": "XX99"}).json()["total"] == 0
-    assert client.get("/api/v1/complaints", headers=KEY,
-                      params={"since": "2099-01-01T00:00:00"}).json()["total"] == 0
+    assert client.get("/api/v1/complaints", headers=KEY, params={"since": "2099-01-01T00:00:00"}).json()["total"] == 0
 
-    updated = client.patch(f"/api/v1/complaints/{complaint['id']}", headers=KEY,
-                           json={"status": "resolved", "assignee": "wang.fang", "note": "已联系客户加急配送"})
+    updated = client.patch(
+        f"/api/v1/complaints/{complaint['id']}",
+        headers=KEY,
+        json={"status": "resolved", "assignee": "wang.fang", "note": "已联系客户加急配送"},
+    )
     assert updated.status_code == 200
     body = updated.json()
     assert body["status"] == "resolved" and body["assignee"] == "wang.fang" and body["resolved_at"]
@@ -70,12 +79,15 @@ def test_upload_to_complaint_visible_and_resolved(client: TestClient) -> None:
 
 
 def test_customer_timeline_across_channels(client: TestClient) -> None:
-    uploads = [("counter_praise.wav", "counter", "2026-10-01T09:00:00+08:00"),
-               ("field_cancel_broadband.wav", "field", "2026-10-15T09:00:00+08:00"),
-               ("counter_complaint_fees.wav", "counter", "2026-11-01T09:00:00+08:00")]
+    uploads = [
+        ("counter_praise.wav", "counter", "2026-10-01T09:00:00+08:00"),
+        ("field_cancel_broadband.wav", "field", "2026-10-15T09:00:00+08:00"),
+        ("counter_complaint_fees.wav", "counter", "2026-11-01T09:00:00+08:00"),
+    ]
     for name, channel, when in uploads:
-        job = _wait(client, _upload(client, AUDIO / name, customer="C300", channel=channel,
-                                    occurred_at=when).json()["id"])
+        job = _wait(
+            client, _upload(client, AUDIO / name, customer="C300", channel=channel, occurred_at=when).json()["id"]
+        )
         assert job["status"] == "done"
     timeline = client.get("/api/v1/customers/C300/timeline", headers=KEY).json()
     assert [e["channel"] for e in timeline["interactions"]] == ["counter", "field", "counter"]
@@ -105,20 +117,24 @@ def test_api_key_is_required(client: TestClient) -> None:
 
 def test_openapi_docs(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
-    assert {"/api/v1/recordings", "/api/v1/jobs/{job_id}", "/api/v1/complaints",
-            "/api/v1/customers/{external_id}/timeline"} <= set(spec["paths"])
+    assert {
+        "/api/v1/recordings",
+        "/api/v1/jobs/{job_id}",
+        "/api/v1/complaints",
+        "/api/v1/customers/{external_id}/timeline",
+    } <= set(spec["paths"])
     assert client.get("/docs").status_code == 200
 
 
 @pytest.mark.parametrize("maker", [badfiles.empty, badfiles.not_audio])
-def test_bad_uploads_are_4xx_and_store_nothing(client: TestClient, services: Services, tmp_path: Path,
-                                               maker) -> None:  # type: ignore[no-untyped-def]
+def test_bad_uploads_are_4xx_and_store_nothing(client: TestClient, services: Services, tmp_path: Path, maker) -> None:  # type: ignore[no-untyped-def]
     response = _upload(client, maker(tmp_path), channel="call")
     assert response.status_code in (415, 422)
     assert response.json()["detail"] and str(tmp_path) not in response.json()["detail"]
     assert client.get("/api/v1/complaints", headers=KEY).json()["total"] == 0
     assert not services.settings.audio_dir.exists() or not any(
-        p.is_file() for p in services.settings.audio_dir.rglob("*"))
+        p.is_file() for p in services.settings.audio_dir.rglob("*")
+    )
 
 
 def test_header_only_wav_becomes_a_failed_job_with_the_reason(client: TestClient, tmp_path: Path) -> None:
@@ -150,15 +166,21 @@ def test_oversized_upload_is_413(services: Services, tmp_path: Path) -> None:
         response = _upload(small_client, big, channel="call")
         assert response.status_code == 413
         assert "limit of 1 MB" in response.json()["detail"]
+
         # A multipart body streamed without Content-Length is refused while it streams in.
         def chunks() -> Iterator[bytes]:
-            yield (b'--b0undary\r\nContent-Disposition: form-data; name="file"; filename="noise.wav"\r\n'
-                   b"Content-Type: audio/wav\r\n\r\n")
+            yield (
+                b'--b0undary\r\nContent-Disposition: form-data; name="file"; filename="noise.wav"\r\n'
+                b"Content-Type: audio/wav\r\n\r\n"
+            )
             data = big.read_bytes()
             for start in range(0, len(data), 65536):
-                yield data[start: start + 65536]
+                yield data[start : start + 65536]
             yield b"\r\n--b0undary--\r\n"
+
         streamed = small_client.post(
-            "/api/v1/recordings", content=chunks(),
-            headers={**KEY, "Content-Type": "multipart/form-data; boundary=b0undary"})
+            "/api/v1/recordings",
+            content=chunks(),
+            headers={**KEY, "Content-Type": "multipart/form-data; boundary=b0undary"},
+        )
         assert streamed.status_code == 413

@@ -43,8 +43,9 @@ def test_stereo_downmixes_to_mono_when_not_split() -> None:
     assert len(decode_audio(CALL, split_stereo=False).channels) == 1
 
 
-@pytest.mark.parametrize(("suffix", "codec"), [(".mp3", "mp3"), (".flac", "flac"), (".m4a", "aac"),
-                                                 (".ogg", "libopus")])
+@pytest.mark.parametrize(
+    ("suffix", "codec"), [(".mp3", "mp3"), (".flac", "flac"), (".m4a", "aac"), (".ogg", "libopus")]
+)
 def test_compressed_formats_decode(tmp_path: Path, suffix: str, codec: str) -> None:
     encoded = badfiles.transcode(SPEECH, tmp_path / f"speech{suffix}", codec)
     audio = decode_audio(encoded)
@@ -71,7 +72,7 @@ def test_header_only_wav_is_refused(tmp_path: Path) -> None:
 
 
 def test_non_audio_file_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(UnsupportedAudioError, match="not a readable audio file|no audio stream"):
+    with pytest.raises(UnsupportedAudioError, match=r"not a readable audio file|no audio stream"):
         decode_audio(badfiles.not_audio(tmp_path))
 
 

@@ -28,8 +28,9 @@ def test_held_out_intent_and_complaint_accuracy(analyzer: Analyzer) -> None:
     rows = _held_out()
     results = analyzer.analyze_many([r["text"] for r in rows])
     intent_acc = sum(a.intent.label == r["intent"] for a, r in zip(results, rows, strict=True)) / len(rows)
-    complaint_acc = sum(a.complaint.flag == (r["category"] != "-")
-                        for a, r in zip(results, rows, strict=True)) / len(rows)
+    complaint_acc = sum(a.complaint.flag == (r["category"] != "-") for a, r in zip(results, rows, strict=True)) / len(
+        rows
+    )
     assert intent_acc >= 0.75
     assert complaint_acc >= 0.8
 
@@ -40,7 +41,7 @@ def test_contract_fields_and_redaction(analyzer: Analyzer) -> None:
     assert set(data) == CONTRACT_KEYS
     assert "13912345678" not in data["redacted"]
     assert "13912345678" not in "".join(data["tokens"])
-    assert [text[p["start"]: p["end"]] for p in data["pii"]] == ["13912345678"]
+    assert [text[p["start"] : p["end"]] for p in data["pii"]] == ["13912345678"]
     assert data["sentiment"]["label"] == "neg"
     assert data["intent"]["label"] == "complaint"
     assert data["complaint"] == {"flag": True, "severity": "medium", "category": "service_attitude"}
@@ -53,11 +54,14 @@ def test_traditional_input_is_understood_and_tokens_keep_its_script(analyzer: An
     assert "櫃員" in result.tokens
 
 
-@pytest.mark.parametrize(("text", "intent"), [
-    ("请问这张卡的年费是多少", "inquiry"),
-    ("客服小姐态度很好，谢谢你们", "praise"),
-    ("我要把这张卡注销", "cancel"),
-])
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("请问这张卡的年费是多少", "inquiry"),
+        ("客服小姐态度很好，谢谢你们", "praise"),
+        ("我要把这张卡注销", "cancel"),
+    ],
+)
 def test_not_complaints(analyzer: Analyzer, text: str, intent: str) -> None:
     result = analyzer.analyze(text)
     assert result.intent.label == intent

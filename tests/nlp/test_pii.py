@@ -28,7 +28,7 @@ CASES = [
 @pytest.mark.parametrize(("text", "kind", "value"), CASES)
 def test_each_kind_is_found_with_exact_span(text: str, kind: str, value: str) -> None:
     spans = find_pii(text)
-    assert [(s.kind, text[s.start: s.end]) for s in spans] == [(kind, value)]
+    assert [(s.kind, text[s.start : s.end]) for s in spans] == [(kind, value)]
     redacted = redact(text, spans)
     assert value not in redacted
     assert not re.search(r"\d{5,}", redacted.translate(str.maketrans("零一二三四五六七八九幺", "01234567891")))
@@ -46,8 +46,9 @@ def test_several_in_one_sentence_keep_order_and_text_around() -> None:
     assert redact(text) == "我叫张三，电话[手机号]，卡号[银行卡号]，谢谢"
 
 
-@pytest.mark.parametrize("text", ["上个月扣了200块", "等了45分钟", "2023年11月23日来的", "编号12345",
-                                  "五十块钱手续费", "第三个窗口"])
+@pytest.mark.parametrize(
+    "text", ["上个月扣了200块", "等了45分钟", "2023年11月23日来的", "编号12345", "五十块钱手续费", "第三个窗口"]
+)
 def test_ordinary_numbers_are_left_alone(text: str) -> None:
     assert find_pii(text) == []
     assert redact(text) == text

@@ -28,11 +28,19 @@ def _train_tiny_intent_model(directory: Path) -> list[tuple[str, str]]:
     vocab = {token: i for i, token in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars])}
     tokenizer = transformers.BertTokenizerFast(vocab=vocab)
     labels = list(reversed(LABELS["intent"]))  # an order unlike ours: the id2label mapping must be used
-    config = transformers.BertConfig(vocab_size=len(chars) + 5, hidden_size=64, num_hidden_layers=1,
-                                     num_attention_heads=2, intermediate_size=128, max_position_embeddings=128,
-                                     hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0,
-                                     num_labels=len(labels), id2label=dict(enumerate(labels)),
-                                     label2id={label: i for i, label in enumerate(labels)})
+    config = transformers.BertConfig(
+        vocab_size=len(chars) + 5,
+        hidden_size=64,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=128,
+        max_position_embeddings=128,
+        hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)},
+    )
     torch.manual_seed(0)
     model = transformers.BertForSequenceClassification(config)
     batch = tokenizer([t for t, _ in rows], padding=True, truncation=True, max_length=64, return_tensors="pt")

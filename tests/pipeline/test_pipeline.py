@@ -19,8 +19,14 @@ CALL = AUDIO / "call_stereo_8k.wav"
 
 
 def _ingest(services: Services, path: Path, **request: object):  # type: ignore[no-untyped-def]
-    return ingest_file(services.db, services.audio_store, path, ImportRequest(**request),  # type: ignore[arg-type]
-                       services.asr_name, services.settings)
+    return ingest_file(
+        services.db,
+        services.audio_store,
+        path,
+        ImportRequest(**request),  # type: ignore[arg-type]
+        services.asr_name,
+        services.settings,
+    )
 
 
 def _count(services: Services, model: type) -> int:

@@ -32,8 +32,18 @@ def _recording(session, sha: str = "a" * 64) -> Recording:  # type: ignore[no-un
 def test_migration_creates_every_table_and_is_idempotent(db: Database) -> None:
     db.migrate()  # second run is a no-op
     tables = set(inspect(db.engine).get_table_names())
-    assert {"customers", "branches", "interactions", "recordings", "utterances", "tags", "complaints",
-            "complaint_notes", "jobs", "alembic_version"} <= tables
+    assert {
+        "customers",
+        "branches",
+        "interactions",
+        "recordings",
+        "utterances",
+        "tags",
+        "complaints",
+        "complaint_notes",
+        "jobs",
+        "alembic_version",
+    } <= tables
 
 
 def test_customers_and_branches_are_created_once(db: Database) -> None:
@@ -72,8 +82,7 @@ def test_failed_job_can_be_retried_by_reimporting(db: Database) -> None:
 def test_claim_takes_priority_order_once_and_requeue_resumes(db: Database) -> None:
     with db.transaction() as session:
         bulk = enqueue_import(session, _recording(session, "b" * 64), "base", {"channel": "call"}).job
-        live = enqueue_import(session, _recording(session, "c" * 64), "base", {"channel": "counter"},
-                              priority=10).job
+        live = enqueue_import(session, _recording(session, "c" * 64), "base", {"channel": "counter"}, priority=10).job
     with db.transaction() as session:
         assert claim_next_job(session).id == live.id
         assert claim_next_job(session).id == bulk.id
@@ -87,14 +96,25 @@ def test_claim_takes_priority_order_once_and_requeue_resumes(db: Database) -> No
 
 def _complaint(session, branch: str, severity: str, category: str, when: datetime) -> Complaint:  # type: ignore[no-untyped-def]
     recording = _recording(session, (branch + severity + category + "0" * 64)[:64])
-    interaction = Interaction(recording=recording, asr_model="base", channel="counter",
-                              branch=get_or_create_branch(session, branch),
-                              customer=get_or_create_customer(session, "C9"))
+    interaction = Interaction(
+        recording=recording,
+        asr_model="base",
+        channel="counter",
+        branch=get_or_create_branch(session, branch),
+        customer=get_or_create_customer(session, "C9"),
+    )
     utterance = Utterance(start=0, end=1, text="太慢了", role="customer")
     interaction.utterances.append(utterance)
-    complaint = Complaint(interaction=interaction, utterance=utterance, branch=interaction.branch,
-                          customer=interaction.customer, severity=severity, category=category,
-                          text="太慢了", created_at=when)
+    complaint = Complaint(
+        interaction=interaction,
+        utterance=utterance,
+        branch=interaction.branch,
+        customer=interaction.customer,
+        severity=severity,
+        category=category,
+        text="太慢了",
+        created_at=when,
+    )
     session.add(complaint)
     session.flush()
     return complaint
@@ -116,8 +136,9 @@ def test_complaint_filters_and_updates(db: Database) -> None:
         with pytest.raises(InvalidRequestError):
             list_complaints(session, ComplaintFilter(status="closed"))
     with db.transaction() as session:
-        updated = update_complaint(session, old.id, status="resolved", assignee="li.wei", note="已退费",
-                                   author="li.wei")
+        updated = update_complaint(
+            session, old.id, status="resolved", assignee="li.wei", note="已退费", author="li.wei"
+        )
         assert updated.resolved_at is not None
     with db.transaction() as session:
         rows, total = list_complaints(session, ComplaintFilter(status="resolved"))

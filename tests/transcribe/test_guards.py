@@ -9,8 +9,9 @@ from transcribe.segmenting import SpeechMap, split_segment
 from transcribe.vocabulary import load_vocabulary
 
 
-@pytest.mark.parametrize("text", ["字幕由Amara.org社群提供", "请不吝点赞 订阅 转发 打赏支持明镜与点点栏目",
-                                  "谢谢观看!", "  ", "。"])
+@pytest.mark.parametrize(
+    "text", ["字幕由Amara.org社群提供", "请不吝点赞 订阅 转发 打赏支持明镜与点点栏目", "谢谢观看!", "  ", "。"]
+)
 def test_subtitle_junk_is_dropped(text: str) -> None:
     assert is_known_junk(text)
     assert not keep_segment(text, 0.1, -0.2, 1.2)

@@ -23,12 +23,15 @@ def _fixture_texts() -> dict[str, str]:
 
 def _real_references() -> dict[str, str]:
     with (REAL / "transcripts.tsv").open(encoding="utf-8") as src:
-        return {row["file"]: row["reference_text"] for row in csv.DictReader(src, delimiter="\t")
-                if row["language"] == "zh"}
+        return {
+            row["file"]: row["reference_text"] for row in csv.DictReader(src, delimiter="\t") if row["language"] == "zh"
+        }
 
 
-@pytest.mark.parametrize("name", ["counter_complaint_fees.wav", "counter_praise.wav",
-                                  "counter_inquiry_card.wav", "field_cancel_broadband.wav"])
+@pytest.mark.parametrize(
+    "name",
+    ["counter_complaint_fees.wav", "counter_praise.wav", "counter_inquiry_card.wav", "field_cancel_broadband.wav"],
+)
 def test_synthetic_mandarin_is_transcribed(name: str, transcriber: Transcriber, settings: Settings) -> None:
     result = transcribe_file(AUDIO / name, transcriber, settings)
     assert result.language == "zh"
@@ -65,16 +68,16 @@ def test_reversed_role_map_swaps_roles(transcriber: Transcriber, settings: Setti
 
 
 @pytest.mark.parametrize("script", [OutputScript.traditional, OutputScript.simplified])
-def test_output_script_is_one_script(script: OutputScript, transcriber: Transcriber,
-                                     settings: Settings) -> None:
+def test_output_script_is_one_script(script: OutputScript, transcriber: Transcriber, settings: Settings) -> None:
     settings = settings.model_copy(update={"output_script": script})
     text = transcribe_file(AUDIO / "counter_complaint_fees.wav", transcriber, settings).text
     assert dominant_script(text) == script.value
     assert ("續" in text) == (script is OutputScript.traditional)
 
 
-def test_ten_minutes_of_silence_is_an_empty_transcript_quickly(tmp_path: Path, transcriber: Transcriber,
-                                                               settings: Settings) -> None:
+def test_ten_minutes_of_silence_is_an_empty_transcript_quickly(
+    tmp_path: Path, transcriber: Transcriber, settings: Settings
+) -> None:
     started = time.monotonic()
     result = transcribe_file(badfiles.silence(tmp_path, 600), transcriber, settings)
     assert result.segments == ()
