@@ -40,9 +40,11 @@ def _at_least(severity: str, floor: str) -> str:
 
 def is_complaint(intent: Prediction, sentiment: Prediction, text: str) -> bool:
     """A complaint intent, or dissatisfaction voiced through another intent (cancel, refund...)."""
-    if intent.label == "complaint":
-        return True
     negative = sentiment.label == "neg"
+    if intent.label == "complaint":
+        # Two models must not contradict each other: confident praise-like wording is not a complaint
+        # unless the customer says "投诉" outright.
+        return not (sentiment.label == "pos" and sentiment.score >= 0.7 and not EXPLICIT.search(text))
     if negative and intent.probabilities.get("complaint", 0.0) >= COMPLAINT_PRIOR:
         return True
     if negative and intent.label in ("cancel", "refund") and sentiment.score >= 0.6:

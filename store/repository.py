@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, Update, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from kesheng.errors import InvalidRequestError, NotFoundError
@@ -83,25 +84,35 @@ def enqueue_import(
     return EnqueueResult(job, False)
 
 
+def _rows_updated(session: Session, statement: Update) -> int:
+    result = cast(CursorResult[Any], session.execute(statement))
+    return result.rowcount
+
+
+def claim_job(session: Session, job_id: int) -> bool:
+    """Move one queued job to running; False if another worker got there first."""
+    # The status check inside the UPDATE is what makes the claim safe between workers.
+    claim = (
+        update(Job)
+        .where(Job.id == job_id, Job.status == "queued")
+        .values(status="running", started_at=utcnow(), attempts=Job.attempts + 1)
+    )
+    return _rows_updated(session, claim) == 1
+
+
 def claim_next_job(session: Session) -> Job | None:
-    """Atomically move the most urgent queued job to running; None when the queue is empty."""
+    """Claim the most urgent queued job (lowest priority, then oldest); None when the queue is empty."""
     while True:
         job_id = session.scalar(select(Job.id).where(Job.status == "queued").order_by(Job.priority, Job.id).limit(1))
         if job_id is None:
             return None
-        # The status check in the UPDATE makes the claim safe against another worker.
-        claimed = session.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.status == "queued")
-            .values(status="running", started_at=utcnow(), attempts=Job.attempts + 1)
-        ).rowcount
-        if claimed:
+        if claim_job(session, job_id):
             return session.get(Job, job_id)
 
 
 def requeue_running_jobs(session: Session) -> int:
     """After a restart: jobs left running by a dead process go back to the queue."""
-    return session.execute(update(Job).where(Job.status == "running").values(status="queued")).rowcount
+    return _rows_updated(session, update(Job).where(Job.status == "running").values(status="queued"))
 
 
 def get_job(session: Session, job_id: int) -> Job:
@@ -223,14 +234,3 @@ def update_complaint(
     complaint.updated_at = utcnow()
     session.flush()
     return complaint
-
-
-def claim_job(session: Session, job_id: int) -> bool:
-    """Claim one specific queued job (in-process import); False if someone else has it."""
-    return bool(
-        session.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.status == "queued")
-            .values(status="running", started_at=utcnow(), attempts=Job.attempts + 1)
-        ).rowcount
-    )

@@ -47,7 +47,7 @@ def _train_tiny_intent_model(directory: Path) -> list[tuple[str, str]]:
     target = torch.tensor([labels.index(label) for _, label in rows])
     optimiser = torch.optim.AdamW(model.parameters(), lr=3e-3)
     model.train()
-    for _ in range(120):
+    for _ in range(200):
         optimiser.zero_grad()
         loss = model(**batch, labels=target).loss
         loss.backward()
