@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# A throw-away PostgreSQL cluster for the tests, in .pgdata, on 127.0.0.1:${KESHENG_PG_PORT:-55432}.
+# A throw-away PostgreSQL cluster for the tests, on 127.0.0.1:${KESHENG_PG_PORT:-55432}.
+# Its data lives outside the checkout (/tmp), where the postgres user can reach it whoever owns the clone.
 #   scripts/postgres.sh start | stop
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${KESHENG_PG_PORT:-55432}
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-data="$PWD/.pgdata"
+data=${KESHENG_PG_DATA:-/tmp/kesheng-pg-$port}
 run() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi; }
 case "${1:-start}" in
   start)

@@ -9,7 +9,7 @@ from capture.audio import DecodedAudio, decode_audio
 from kesheng.errors import InvalidRequestError
 from kesheng.settings import OutputScript, Settings
 from transcribe.engine import DecodeOptions, Transcriber, WhisperTranscriber
-from transcribe.model import resolve_model
+from transcribe.model import ModelSpec, resolve_model
 from transcribe.script import unify_script
 from transcribe.types import Segment, Transcript
 from transcribe.vocabulary import load_vocabulary
@@ -17,14 +17,18 @@ from transcribe.vocabulary import load_vocabulary
 
 def make_transcriber(settings: Settings) -> Transcriber:
     """The one place the ASR engine is chosen from settings."""
-    spec = resolve_model(
+    return WhisperTranscriber(model_spec(settings))
+
+
+def model_spec(settings: Settings) -> ModelSpec:
+    """Which Whisper model, device and compute type the settings name (assembles the bundled one)."""
+    return resolve_model(
         settings.asr_model,
         settings.model_cache_dir,
         settings.asr_device,
         settings.asr_compute_type,
         settings.asr_cpu_threads,
     )
-    return WhisperTranscriber(spec)
 
 
 def decode_options(settings: Settings) -> DecodeOptions:
