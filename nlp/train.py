@@ -34,8 +34,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.pipeline import Pipeline
 
-from nlp.analyzer import model_input
-from nlp.classify import DEFAULT_MODEL_FILE
+from nlp.analyzer import Analyzer, model_input
+from nlp.classify import DEFAULT_MODEL_FILE, SklearnClassifier
 
 HERE = Path(__file__).parent
 DATA = HERE / "data"
@@ -128,6 +128,20 @@ def evaluate(model: Pipeline, texts: list[str], labels: list[str]) -> dict[str, 
     }
 
 
+def complaint_flag_metrics(models: dict[str, Pipeline], test_set: list[Example]) -> dict[str, float]:
+    """The whole complaint decision (models + rules) on the held-out sentences: is it a complaint?"""
+    analyzer = Analyzer({task: SklearnClassifier(model) for task, model in models.items()})
+    predicted = [a.complaint.flag for a in analyzer.analyze_many([e.text for e in test_set])]
+    truth = [e.category != "-" for e in test_set]
+    hits = sum(p and t for p, t in zip(predicted, truth, strict=True))
+    return {
+        "accuracy": round(sum(p == t for p, t in zip(predicted, truth, strict=True)) / len(truth), 4),
+        "precision": round(hits / max(sum(predicted), 1), 4),
+        "recall": round(hits / max(sum(truth), 1), 4),
+        "n": len(truth),
+    }
+
+
 def train(output: Path) -> dict[str, dict[str, float]]:
     """Fit all four models, evaluate them on held-out data, save the bundle and the metrics."""
     rng = random.Random(SEED)
@@ -166,6 +180,7 @@ def train(output: Path) -> dict[str, dict[str, float]]:
         "category": evaluate(models["category"], [e.text for e in flagged_test], [e.category for e in flagged_test]),
         "severity": evaluate(models["severity"], [e.text for e in flagged_test], [e.severity for e in flagged_test]),
     }
+    metrics["complaint_flag"] = complaint_flag_metrics(models, test_set)
     output.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump({"models": models, "metrics": metrics, "seed": SEED}, output, compress=3)
     (output.parent / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")

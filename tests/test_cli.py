@@ -194,3 +194,14 @@ def test_import_to_a_running_server(server: tuple[str, dict[str, str]], tmp_path
     assert listed["items"][0]["category"] == "fees"
     wrong_key = run(["import", str(AUDIO / "counter_praise.wav"), "--server", url, "--api-key", "nope"], client_env)
     assert wrong_key.returncode == 1 and "401" in wrong_key.stdout
+
+
+def test_oversized_and_truncated_inputs_through_the_cli(tmp_path: Path, model_cache: Path) -> None:
+    limited = _env(tmp_path / "data", model_cache, KESHENG_MAX_AUDIO_SECONDS="2")
+    result = run(["import", str(AUDIO / "counter_praise.wav"), "--channel", "counter"], limited)
+    assert result.returncode == 1 and "over the limit of 2 s" in result.stdout
+    mp3 = badfiles.transcode(AUDIO / "counter_complaint_fees.wav", tmp_path / "fees.mp3", "mp3")
+    cut = badfiles.truncated(mp3, tmp_path, keep=0.6)
+    transcribed = run(["transcribe", str(cut), "--json"], _env(tmp_path / "data", model_cache))
+    assert transcribed.returncode == 0, transcribed.stderr
+    assert "手续费" in json.loads(transcribed.stdout)["text"]

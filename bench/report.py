@@ -1,0 +1,67 @@
+"""Print the README's benchmark and NLP tables from bench/results/latest.json and nlp/models/metrics.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bench_table(result: dict) -> str:
+    """Markdown for the import-vs-bare rows plus the single figures."""
+    m = result["machine"]
+    s = result["settings"]
+    lines = [
+        f"Measured {result['date']} on {m['cores']} cores of an {m['cpu']}, {m['memory_gib']} GiB, no GPU; "
+        f"Whisper {s['model']} {s['compute_type']} on {s['device']}, {s['cpu_threads']} threads, "
+        f"beam {s['beam_size']}, VAD on. Medians of interleaved runs.",
+        "",
+        "| file | audio | bare faster-whisper | kesheng import | ratio (wall) | ratio (CPU) | × real time |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in result["import_vs_bare"]:
+        lines.append(
+            f"| {row['file']} | {row['audio_s']} s | {row['bare_s']} s | {row['pipeline_s']} s | "
+            f"{row['ratio']:.3f} | {row.get('cpu_ratio', float('nan')):.3f} | {row['pipeline_x_realtime']} |"
+        )
+    lines += [
+        "",
+        "| figure | value |",
+        "| --- | ---: |",
+        f"| Whisper model load | {result['whisper_load_s']} s |",
+        f"| NLP models load (incl. jieba dictionary) | {result['nlp_load_s']} s |",
+        f"| NLP analysis (batched) | {result['nlp_utterances_per_s']} utterances/s |",
+        f"| peak memory of the benchmark process | {result['peak_rss_mb']} MB |",
+    ]
+    return "\n".join(lines)
+
+
+def nlp_table(metrics: dict) -> str:
+    """Markdown for the held-out NLP figures."""
+    names = {
+        "sentiment_reviews": "sentiment, held-out reviews (pos/neg)",
+        "sentiment_customer_service": "sentiment, customer-service test set",
+        "intent": "intent (7 classes)",
+        "category": "complaint category (7 classes), complaints only",
+        "severity": "complaint severity (low/medium/high), complaints only",
+    }
+    lines = ["| task | accuracy | macro-F1 | n |", "| --- | ---: | ---: | ---: |"]
+    for key, label in names.items():
+        row = metrics[key]
+        lines.append(f"| {label} | {row['accuracy']:.3f} | {row['macro_f1']:.3f} | {row['n']} |")
+    flag = metrics["complaint_flag"]
+    lines += [
+        "",
+        "| complaint flag (models + rules), customer-service test set | accuracy | precision | recall | n |",
+        "| --- | ---: | ---: | ---: | ---: |",
+        f"| is it a complaint? | {flag['accuracy']:.3f} | {flag['precision']:.3f} | {flag['recall']:.3f} "
+        f"| {flag['n']} |",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(bench_table(json.loads((ROOT / "bench" / "results" / "latest.json").read_text())))
+    print()
+    print(nlp_table(json.loads((ROOT / "nlp" / "models" / "metrics.json").read_text())))
