@@ -147,3 +147,23 @@ def test_complaint_filters_and_updates(db: Database) -> None:
             update_complaint(session, 9999, status="resolved")
         with pytest.raises(InvalidRequestError):
             update_complaint(session, old.id, status="closed")
+
+
+def test_migrations_match_the_models(db: Database) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from store.models import Base
+
+    with db.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+
+
+def test_timestamps_come_back_timezone_aware(db: Database) -> None:
+    with db.transaction() as session:
+        customer = get_or_create_customer(session, "TZ1")
+        assert customer is not None
+    with db.transaction() as session:
+        loaded = get_or_create_customer(session, "TZ1")
+        assert loaded is not None and loaded.created_at.tzinfo is not None
+        assert abs((datetime.now(UTC) - loaded.created_at).total_seconds()) < 60
