@@ -38,8 +38,6 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(KeshengError)
     async def _handle(_request: Request, exc: KeshengError) -> JSONResponse:
-        # AudioError messages name the server-side temp path; clients only need the reason.
-        message = str(exc)
-        if isinstance(exc, AudioError) and exc.source:
-            message = message.removeprefix(f"{exc.source}: ")
+        # AudioError messages name a server-side path; clients only need the reason.
+        message = exc.reason if isinstance(exc, AudioError) else str(exc)
         return JSONResponse({"detail": message, "error": exc.__class__.__name__}, status_code=status_for(exc))

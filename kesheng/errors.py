@@ -30,6 +30,7 @@ class AudioError(KeshengError):
 
     def __init__(self, message: str, *, source: str | None = None) -> None:
         self.source = source
+        self.reason = message  # without the path: what a client or a job record is told
         super().__init__(f"{source}: {message}" if source else message)
 
 

@@ -12,7 +12,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from kesheng.errors import KeshengError
 from kesheng.settings import Settings
 from kesheng.sources import ImportItem
-from store.models import Job
+from pipeline.importer import Services
+from store.repository import get_job
 
 
 @dataclass
@@ -59,8 +60,7 @@ def import_local(items: list[ImportItem], settings: Settings, console: Console) 
             row.status, row.detail = "failed", str(exc)
             continue
         with services.db.transaction() as session:
-            job = session.get(Job, result.job.id)
-            assert job is not None
+            job = get_job(session, result.job.id)
             row.duration = job.recording.duration
             if result.duplicate and job.status == "done":
                 row.status, row.detail = "duplicate", f"already imported (job {job.id})"
@@ -80,16 +80,16 @@ def import_local(items: list[ImportItem], settings: Settings, console: Console) 
     return rows
 
 
-def _finish_row(services, job_id: int, row: ImportRow) -> None:  # type: ignore[no-untyped-def]
+def _finish_row(services: Services, job_id: int, row: ImportRow) -> None:
     with services.db.transaction() as session:
-        job = session.get(Job, job_id)
+        job = get_job(session, job_id)
         row.status = job.status
         row.detail = job.error or f"job {job.id}, interaction {job.interaction_id}"
     if job.status == "done":
         _fill_counts(services, job.interaction_id, row)
 
 
-def _fill_counts(services, interaction_id: int | None, row: ImportRow) -> None:  # type: ignore[no-untyped-def]
+def _fill_counts(services: Services, interaction_id: int | None, row: ImportRow) -> None:
     from store.repository import get_interaction
 
     if interaction_id is None:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
-import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from statistics import fmean
+from typing import Any
+
+from sqlalchemy import select
 
 from capture.audio import file_sha256, probe_audio
-from kesheng.errors import KeshengError
-from kesheng.settings import Settings, parse_roles
+from kesheng.errors import AudioError, AudioTooLargeError, KeshengError
+from kesheng.settings import Settings
 from nlp.analyzer import Analysis, Analyzer
 from store.audio_store import AudioStore
 from store.db import Database
@@ -24,7 +26,7 @@ from store.repository import (
     get_or_create_customer,
 )
 from transcribe.engine import Transcriber
-from transcribe.service import decode_options, transcribe_audio
+from transcribe.service import transcribe_file
 from transcribe.types import Transcript
 
 log = logging.getLogger(__name__)
@@ -74,8 +76,6 @@ def ingest_file(
     path = Path(path)
     info = probe_audio(path)  # refuse non-audio before anything is stored
     if info.duration is not None and info.duration > settings.max_audio_seconds:
-        from kesheng.errors import AudioTooLargeError
-
         raise AudioTooLargeError(
             f"{info.duration:.0f} s is over the limit of {settings.max_audio_seconds:.0f} s", source=str(path)
         )
@@ -108,8 +108,10 @@ def process_job(services: Services, job_id: int) -> None:
             return
         recording_path = services.audio_store.path(job.recording.path)
         params = dict(job.params)
-        existing = (
-            session.query(Interaction.id).filter_by(recording_id=job.recording_id, asr_model=job.asr_model).scalar()
+        existing = session.scalar(
+            select(Interaction.id).where(
+                Interaction.recording_id == job.recording_id, Interaction.asr_model == job.asr_model
+            )
         )
     if existing is not None:  # an earlier attempt finished the work; do not store it twice
         _finish(db, job_id, "done", interaction_id=existing)
@@ -119,8 +121,9 @@ def process_job(services: Services, job_id: int) -> None:
         analyses = services.analyzer.analyze_many([s.text for s in transcript.segments])
         interaction_id = _store(services, job_id, params, transcript, analyses)
     except KeshengError as exc:
-        log.info("job %s failed: %s", job_id, exc)
-        _finish(db, job_id, "failed", error=str(exc))
+        reason = exc.reason if isinstance(exc, AudioError) else str(exc)  # not the audio store's path
+        log.info("job %s failed: %s", job_id, reason)
+        _finish(db, job_id, "failed", error=reason)
         return
     except Exception as exc:  # a bug must fail the job visibly, not kill the worker
         log.exception("job %s crashed", job_id)
@@ -129,15 +132,9 @@ def process_job(services: Services, job_id: int) -> None:
     _finish(db, job_id, "done", interaction_id=interaction_id)
 
 
-def _transcribe(services: Services, path: Path, params: dict) -> Transcript:
-    from capture.audio import decode_audio
-
-    settings = services.settings
-    roles = tuple(params["roles"]) if params.get("roles") else settings.role_map
-    audio = decode_audio(path, split_stereo=len(roles) >= 2, max_seconds=settings.max_audio_seconds)
-    return transcribe_audio(
-        audio, services.transcriber, decode_options(settings), roles, settings.output_script, file=str(path)
-    )
+def _transcribe(services: Services, path: Path, params: dict[str, Any]) -> Transcript:
+    roles = tuple(params["roles"]) if params.get("roles") else None
+    return transcribe_file(path, services.transcriber, services.settings, roles)
 
 
 def _store(services: Services, job_id: int, params: dict, transcript: Transcript, analyses: list[Analysis]) -> int:
@@ -210,25 +207,3 @@ def _finish(
         job.interaction_id = interaction_id
         job.error = error
         job.finished_at = utcnow()
-
-
-def roles_from_text(value: str | None) -> tuple[str, ...] | None:
-    """Parse a '--stereo-roles staff,customer' value (None passes through)."""
-    return parse_roles(value) if value else None
-
-
-def spool_upload(chunks, limit_bytes: int, suffix: str) -> Path:  # type: ignore[no-untyped-def]
-    """Write an upload stream to a temp file, refusing it once it passes limit_bytes."""
-    from kesheng.errors import AudioTooLargeError
-
-    fd, name = tempfile.mkstemp(suffix=suffix if len(suffix) <= 6 else ".bin")
-    size = 0
-    with open(fd, "wb") as out:
-        for chunk in chunks:
-            size += len(chunk)
-            if size > limit_bytes:
-                out.close()
-                Path(name).unlink(missing_ok=True)
-                raise AudioTooLargeError(f"upload is over the limit of {limit_bytes // 2**20} MB")
-            out.write(chunk)
-    return Path(name)

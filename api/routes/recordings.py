@@ -11,8 +11,9 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentPrincipal, ServicesDep, SettingsDep
 from api.schemas import JobOut
+from api.uploads import spool_upload
 from kesheng.settings import parse_roles
-from pipeline.importer import ImportRequest, ingest_file, spool_upload
+from pipeline.importer import ImportRequest, ingest_file
 
 router = APIRouter(prefix="/recordings", tags=["recordings"])
 

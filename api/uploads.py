@@ -1,0 +1,27 @@
+"""Receive an upload into a temporary file, refusing it once it passes the size limit."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from kesheng.errors import AudioTooLargeError
+
+
+def spool_upload(chunks: Iterable[bytes], limit_bytes: int, suffix: str) -> Path:
+    """Write the chunks to a temp file (the caller deletes it); AudioTooLargeError past limit_bytes."""
+    fd, name = tempfile.mkstemp(suffix=suffix if len(suffix) <= 6 else ".bin")
+    size = 0
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for chunk in chunks:
+                size += len(chunk)
+                if size > limit_bytes:
+                    raise AudioTooLargeError(f"upload is over the limit of {limit_bytes // 2**20} MB")
+                out.write(chunk)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name)
