@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     asr_initial_prompt: str = "以下是普通话的句子。"
     output_script: OutputScript = OutputScript.simplified
     vocabulary_file: Path | None = Field(None, description="extra domain terms, one per line")
+    asr_hotwords: bool = Field(True, description="pass the domain vocabulary to Whisper as hotwords")
     model_cache: Path | None = Field(None, description="where the bundled model is assembled; default data_dir/models")
 
     # Stereo call recordings: which channel is who, in channel order.

@@ -38,7 +38,7 @@ def decode_options(settings: Settings) -> DecodeOptions:
         language=settings.asr_language or None,
         beam_size=settings.asr_beam_size,
         initial_prompt=settings.asr_initial_prompt or None,
-        hotwords=vocabulary.hotwords() or None,
+        hotwords=(vocabulary.hotwords() or None) if settings.asr_hotwords else None,
     )
 
 

@@ -1,0 +1,76 @@
+"""Character error rate of kesheng's transcription, with and without the domain vocabulary as hotwords.
+
+    .venv/bin/python bench/bench_accuracy.py
+
+Two sets: the real human Mandarin clips (general speech: news, lectures, small talk) and the
+synthetic customer-service fixtures (domain speech). The vocabulary should help the second and
+must not hurt the first much.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from capture.audio import decode_audio  # noqa: E402
+from kesheng.settings import Settings  # noqa: E402
+from transcribe.engine import DecodeOptions, Transcriber  # noqa: E402
+from transcribe.quality import cer  # noqa: E402
+from transcribe.service import decode_options, make_transcriber, transcribe_audio  # noqa: E402
+
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def corpus() -> dict[str, list[tuple[Path, str]]]:
+    """(audio, reference) pairs per set."""
+    with (FIXTURES / "real" / "transcripts.tsv").open(encoding="utf-8") as src:
+        real = [
+            (FIXTURES / "real" / r["file"], r["reference_text"])
+            for r in csv.DictReader(src, delimiter="\t")
+            if r["language"] == "zh"
+        ]
+    with (FIXTURES / "audio" / "fixtures.tsv").open(encoding="utf-8") as src:
+        synthetic = [
+            (FIXTURES / "audio" / r["file"], r["text"])
+            for r in csv.DictReader(src, delimiter="\t")
+            if r["channels"] == "1"
+        ]
+    return {"real human Mandarin": real, "synthetic customer service": synthetic}
+
+
+def corpus_cer(
+    items: list[tuple[Path, str]], transcriber: Transcriber, options: DecodeOptions, settings: Settings
+) -> float:
+    """Character-weighted CER over a set."""
+    edits = chars = 0.0
+    for path, reference in items:
+        text = transcribe_audio(decode_audio(path), transcriber, options, ("unknown",), settings.output_script).text
+        edits += cer(reference, text) * len(reference)
+        chars += len(reference)
+    return edits / chars
+
+
+def main() -> None:
+    settings = Settings(model_cache=Path(tempfile.mkdtemp(prefix="kesheng-bench-models-")), _env_file=None)
+    transcriber = make_transcriber(settings)
+    with_vocabulary = decode_options(settings)
+    variants = {"with hotwords": with_vocabulary, "without hotwords": replace(with_vocabulary, hotwords=None)}
+    results = {
+        name: {
+            variant: round(corpus_cer(items, transcriber, options, settings), 4)
+            for variant, options in variants.items()
+        }
+        for name, items in corpus().items()
+    }
+    print(json.dumps(results, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
