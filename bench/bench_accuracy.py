@@ -57,6 +57,24 @@ def corpus_cer(
     return edits / chars
 
 
+def bare_cer(items: list[tuple[Path, str]], model, options: DecodeOptions) -> float:  # type: ignore[no-untyped-def]
+    """The same CER for bare faster-whisper (its own VAD, same prompt, no hotwords, no guards)."""
+    from faster_whisper import decode_audio as fw_decode
+
+    edits = chars = 0.0
+    for path, reference in items:
+        segments, _ = model.transcribe(
+            fw_decode(str(path)),
+            language=options.language,
+            beam_size=options.beam_size,
+            initial_prompt=options.initial_prompt,
+            vad_filter=True,
+        )
+        edits += cer(reference, "".join(s.text for s in segments)) * len(reference)
+        chars += len(reference)
+    return edits / chars
+
+
 def main() -> None:
     settings = Settings(model_cache=Path(tempfile.mkdtemp(prefix="kesheng-bench-models-")), _env_file=None)
     transcriber = make_transcriber(settings)
@@ -69,6 +87,9 @@ def main() -> None:
         }
         for name, items in corpus().items()
     }
+    model = transcriber.model  # type: ignore[attr-defined]
+    for name, items in corpus().items():
+        results[name]["bare faster-whisper"] = round(bare_cer(items, model, with_vocabulary), 4)
     print(json.dumps(results, indent=2, ensure_ascii=False))
 
 
