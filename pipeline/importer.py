@@ -31,6 +31,9 @@ from transcribe.types import Transcript
 
 log = logging.getLogger(__name__)
 
+# Below any real codec's rate (4 kbit/s); a header claiming more audio than this is not believed.
+MIN_BYTES_PER_SECOND = 500
+
 # Staff apologising is not a complaint: only these roles' utterances can raise one.
 COMPLAINT_ROLES = ("customer", "unknown")
 
@@ -75,9 +78,13 @@ def ingest_file(
     """Store the audio (content-addressed) and queue its import; the same audio+model is queued once."""
     path = Path(path)
     info = probe_audio(path)  # refuse non-audio before anything is stored
-    if info.duration is not None and info.duration > settings.max_audio_seconds:
+    size = path.stat().st_size
+    # Trust the header's duration only when the file is big enough to hold it: a WAV header can
+    # claim gigabytes over a few seconds of data, and those seconds are worth transcribing.
+    claimed = info.duration if info.duration and size >= info.duration * MIN_BYTES_PER_SECOND else None
+    if claimed is not None and claimed > settings.max_audio_seconds:
         raise AudioTooLargeError(
-            f"{info.duration:.0f} s is over the limit of {settings.max_audio_seconds:.0f} s", source=str(path)
+            f"{claimed:.0f} s is over the limit of {settings.max_audio_seconds:.0f} s", source=str(path)
         )
     sha = file_sha256(path)
     with db.transaction() as session:
@@ -89,8 +96,8 @@ def ingest_file(
                 path=key,
                 original_name=request.original_name or path.name,
                 format=info.format,
-                size_bytes=path.stat().st_size,
-                duration=info.duration,
+                size_bytes=size,
+                duration=claimed,
                 sample_rate=info.sample_rate,
                 channels=info.channels,
             )
@@ -182,6 +189,7 @@ def _store(services: Services, job_id: int, params: dict, transcript: Transcript
                         )
                     )
         interaction.sentiment = fmean(voiced) if voiced else None
+        job.recording.duration = transcript.duration  # what decoded, not what the header claimed
         session.flush()
         return interaction.id
 

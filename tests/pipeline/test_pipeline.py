@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from kesheng.errors import UnsupportedAudioError
+from kesheng.errors import AudioTooLargeError, UnsupportedAudioError
 from pipeline import ImportRequest, Services, WorkerPool, ingest_file, run_pending
 from store.models import Complaint, Interaction, Job, Recording, Tag, Utterance
 from tests import badfiles
@@ -124,3 +124,35 @@ def test_non_audio_is_refused_before_anything_is_stored(services: Services, tmp_
     assert _count(services, Recording) == 0 and _count(services, Job) == 0
     audio_dir = services.settings.audio_dir
     assert not audio_dir.exists() or not any(p.is_file() for p in audio_dir.rglob("*"))
+
+
+def test_ten_minutes_of_silence_is_an_empty_interaction(services: Services, tmp_path: Path) -> None:
+    job = _ingest(services, badfiles.silence(tmp_path, 600), channel="counter").job
+    started = time.monotonic()
+    run_pending(services)
+    assert time.monotonic() - started < 90
+    with services.db.transaction() as session:
+        done = session.get(Job, job.id)
+        assert done.status == "done"
+        interaction = session.get(Interaction, done.interaction_id)
+        assert interaction.utterances == [] and interaction.sentiment is None
+        assert interaction.recording.duration == pytest.approx(600, abs=0.1)
+
+
+def test_wav_header_claiming_gigabytes_is_transcribed_for_what_it_holds(services: Services, tmp_path: Path) -> None:
+    path = badfiles.gigabyte_header(tmp_path, AUDIO / "counter_complaint_fees.wav")
+    job = _ingest(services, path, channel="counter").job
+    run_pending(services)
+    with services.db.transaction() as session:
+        done = session.get(Job, job.id)
+        assert done.status == "done", done.error
+        interaction = session.get(Interaction, done.interaction_id)
+        assert "手续费" in "".join(u.text for u in interaction.utterances)
+        assert interaction.recording.duration == pytest.approx(5.44, abs=0.1)
+
+
+def test_long_audio_is_refused_at_ingest(services: Services, tmp_path: Path) -> None:
+    services.settings = services.settings.model_copy(update={"max_audio_seconds": 60})
+    with pytest.raises(AudioTooLargeError, match="over the limit of 60 s"):
+        _ingest(services, badfiles.silence(tmp_path, 120), channel="call")
+    assert _count(services, Recording) == 0
