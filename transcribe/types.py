@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -54,7 +54,3 @@ class Transcript:
             "text": self.text,
         }
 
-
-def segment_dict(segment: Segment) -> dict[str, Any]:
-    """A segment as a plain dict (for logs and debugging)."""
-    return asdict(segment)
