@@ -53,4 +53,3 @@ class Transcript:
             ],
             "text": self.text,
         }
-
