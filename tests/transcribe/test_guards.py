@@ -59,3 +59,14 @@ def test_vocabulary_has_domain_terms_and_extra_file(tmp_path) -> None:
     vocabulary = load_vocabulary(extra)
     assert "手续费" in vocabulary.terms and "招财宝" in vocabulary.terms
     assert vocabulary.terms.count("手续费") == 1
+
+
+def test_spoken_script_follows_the_majority_and_never_mixes() -> None:
+    from kesheng.settings import OutputScript
+    from transcribe.script import unify_script
+
+    mostly_traditional = ["我們的櫃員態度太差了", "我要投诉"]
+    assert unify_script(mostly_traditional, OutputScript.spoken) == ["我們的櫃員態度太差了", "我要投訴"]
+    mostly_simplified = ["我们的柜员态度太差了", "我要投訴"]
+    assert unify_script(mostly_simplified, OutputScript.spoken) == ["我们的柜员态度太差了", "我要投诉"]
+    assert unify_script(mostly_simplified, OutputScript.traditional)[0] == "我們的櫃員態度太差了"
