@@ -23,6 +23,8 @@ app = typer.Typer(
 )
 nlp_app = typer.Typer(help="NLP models.", no_args_is_help=True)
 app.add_typer(nlp_app, name="nlp")
+devices_app = typer.Typer(help="Audio input devices on this machine.", no_args_is_help=True)
+app.add_typer(devices_app, name="devices")
 err = Console(stderr=True)
 out = Console()
 
@@ -217,6 +219,35 @@ def complaints(
     for c in items:
         table.add_row(
             *(str(c[k] or "") for k in ("id", "customer", "branch", "severity", "category", "status", "text"))
+        )
+    out.print(table)
+
+
+@devices_app.command("list")
+def devices_list(
+    as_json: Annotated[bool, typer.Option("--json", help="a JSON array")] = False,
+) -> None:
+    """Input devices: PortAudio's, then the sound server's sources (Bluetooth headsets flagged)."""
+    from devices import list_input_devices
+
+    try:
+        found = list_input_devices()
+    except KeshengError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        print(json.dumps([d.to_json() for d in found], ensure_ascii=False))
+        return
+    table = Table(title=f"input devices ({len(found)})")
+    for column in ("index", "name", "host API", "channels", "rate", "bluetooth"):
+        table.add_column(column)
+    for d in found:
+        table.add_row(
+            "" if d.index is None else str(d.index),
+            d.name,
+            d.hostapi,
+            str(d.channels),
+            f"{d.default_samplerate:.0f}",
+            "yes" if d.bluetooth else "",
         )
     out.print(table)
 

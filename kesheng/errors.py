@@ -2,6 +2,7 @@
 
     KeshengError
     ├── ConfigError            settings or a model that cannot be used
+    ├── DeviceError            an audio device, or the audio stack, that cannot be used
     ├── AudioError             input audio the pipeline refuses
     │   ├── EmptyAudioError        no bytes, or no samples after decoding
     │   ├── UnsupportedAudioError  not audio, or a container/codec we cannot read
@@ -23,6 +24,10 @@ class KeshengError(Exception):
 
 class ConfigError(KeshengError):
     """A setting, or a model it names, cannot be used."""
+
+
+class DeviceError(KeshengError):
+    """An audio input device, or the audio stack behind it, cannot be used."""
 
 
 class AudioError(KeshengError):

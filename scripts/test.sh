@@ -1,23 +1,30 @@
 #!/usr/bin/env bash
-# Run the whole test suite: installs what it needs (venv, PostgreSQL) and starts PostgreSQL itself.
+# Run the whole test suite: installs what it needs (venv, PostgreSQL, PulseAudio, PortAudio) and
+# starts PostgreSQL itself; the device tests start PulseAudio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
 
+# System packages the tests use for real: PostgreSQL, and PulseAudio + PortAudio for audio devices.
+missing=()
+ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
+command -v pulseaudio >/dev/null || missing+=(pulseaudio)
+command -v pactl >/dev/null || missing+=(pulseaudio-utils)
+ldconfig -p 2>/dev/null | grep libportaudio.so.2 >/dev/null || missing+=(libportaudio2)
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
 # A real PostgreSQL for the tests that run on both databases.
 if [ -z "${KESHENG_TEST_POSTGRES_URL:-}" ]; then
-  if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ]; then
-      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-    else
-      sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-    fi
-  fi
   scripts/postgres.sh start
   export KESHENG_TEST_POSTGRES_URL="postgresql+psycopg://kesheng:kesheng@127.0.0.1:${KESHENG_PG_PORT:-55432}/kesheng_test"
 fi
 
-.venv/bin/ruff check capture transcribe nlp store api pipeline kesheng tests tools bench
-.venv/bin/ruff format --check --quiet capture transcribe nlp store api pipeline kesheng tests tools bench
-.venv/bin/mypy capture transcribe nlp store api pipeline kesheng
+.venv/bin/ruff check capture transcribe nlp store api pipeline kesheng devices tests tools bench
+.venv/bin/ruff format --check --quiet capture transcribe nlp store api pipeline kesheng devices tests tools bench
+.venv/bin/mypy capture transcribe nlp store api pipeline kesheng devices
 .venv/bin/python -m pytest "$@"
