@@ -252,6 +252,60 @@ def devices_list(
     out.print(table)
 
 
+@devices_app.command("add")
+def devices_add(
+    branch: Annotated[str, typer.Option(help="branch code")],
+    counter: Annotated[str | None, typer.Option(help="counter / window")] = None,
+    staff: Annotated[str | None, typer.Option(help="staff member")] = None,
+) -> None:
+    """Register a device in the local database; prints its one-time enrolment code on the last line."""
+    from pipeline.services import open_database
+    from store.devices import add_device
+
+    settings = _settings()
+    db = open_database(settings)
+    try:
+        with db.transaction() as session:
+            device, code = add_device(session, branch, counter, staff, settings.enrolment_hours)
+            device_id = device.id
+    except KeshengError as exc:
+        raise _fail(exc) from exc
+    err.print(f"device {device_id} for branch {branch}; enrol it within {settings.enrolment_hours:g} h with:")
+    err.print(f"  kesheng devices enrol --server URL --code {code}")
+    print(code)
+
+
+@devices_app.command("enrol")
+def devices_enrol(
+    server: Annotated[str, typer.Option(help="the kesheng server, e.g. http://kesheng:8000")],
+    code: Annotated[str, typer.Option(help="the one-time enrolment code")],
+    name: Annotated[str | None, typer.Option(help="a name for this device")] = None,
+) -> None:
+    """Enrol this machine: stores the device token in KESHENG_AGENT_DIR and prints the device id."""
+    import httpx
+
+    from kesheng.agent_store import save_enrolment
+
+    settings = _settings()
+    try:
+        response = httpx.post(
+            f"{server.rstrip('/')}/api/v1/devices/enrol", json={"code": code, "name": name}, timeout=30
+        )
+    except httpx.HTTPError as exc:
+        raise _fail(KeshengError(f"cannot reach {server}: {exc}")) from exc
+    if response.status_code != 200:
+        detail = (
+            response.json().get("detail")
+            if response.headers.get("content-type", "").startswith("application/json")
+            else response.text[:200]
+        )
+        raise _fail(KeshengError(f"enrolment refused ({response.status_code}): {detail}"))
+    body = response.json()
+    path = save_enrolment(settings.agent_dir, server, body["device_id"], body["token"])
+    err.print(f"enrolled; token stored in {path}")
+    print(body["device_id"])
+
+
 @nlp_app.command("train")
 def nlp_train() -> None:
     """Retrain the bundled default models and print held-out accuracy."""

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
         None, description="a transformers sequence-classification directory per task (see README)"
     )
 
+    # Capture devices
+    agent_dir: Path = Field(Path("~/.kesheng-agent"), description="the agent's token and spool")
+    enrolment_hours: float = Field(24.0, description="how long a device enrolment code stays valid")
+
     # Service
     api_key: str | None = Field(None, description="required by the API; serve generates one if unset")
     workers: int = Field(1, description="embedded worker threads")

@@ -194,3 +194,30 @@ class Job(Base):
     finished_at: Mapped[datetime | None]
 
     recording: Mapped[Recording] = relationship()
+
+
+class Device(Base):
+    """A capture agent's machine: enrolled once with a one-time code, then known by its token."""
+
+    __tablename__ = "devices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), index=True)
+    counter: Mapped[str | None] = mapped_column(String(64))
+    staff: Mapped[str | None] = mapped_column(String(128))
+    # Only hashes are stored: a database leak must not hand out working codes or tokens.
+    enrolment_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    enrolment_expires_at: Mapped[datetime | None]
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    enrolled_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
+    agent_version: Mapped[str | None] = mapped_column(String(64))
+    input_level_db: Mapped[float | None]
+    clipping: Mapped[bool | None]
+    spool_backlog: Mapped[int | None]
+    last_upload_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    branch: Mapped[Branch | None] = relationship()

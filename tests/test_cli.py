@@ -205,3 +205,25 @@ def test_oversized_and_truncated_inputs_through_the_cli(tmp_path: Path, model_ca
     transcribed = run(["transcribe", str(cut), "--json"], _env(tmp_path / "data", model_cache))
     assert transcribed.returncode == 0, transcribed.stderr
     assert "手续费" in json.loads(transcribed.stdout)["text"]
+
+
+def test_devices_add_and_enrol_against_a_server(server: tuple[str, dict[str, str]], tmp_path: Path) -> None:
+    url, server_env = server
+    added = run(["devices", "add", "--branch", "BJ01", "--counter", "2", "--staff", "li"], server_env)
+    assert added.returncode == 0, added.stderr
+    code = added.stdout.strip().splitlines()[-1]
+    assert len(code) == 9 and code[4] == "-"
+
+    agent_dir = tmp_path / "agent"
+    agent_env = {**server_env, "KESHENG_AGENT_DIR": str(agent_dir)}
+    enrolled = run(["devices", "enrol", "--server", url, "--code", code, "--name", "counter-2"], agent_env)
+    assert enrolled.returncode == 0, enrolled.stderr
+    device_id = int(enrolled.stdout.strip().splitlines()[-1])
+    stored = json.loads((agent_dir / "device.json").read_text())
+    assert stored["device_id"] == device_id and stored["token"].startswith("ksd_")
+    assert (agent_dir / "device.json").stat().st_mode & 0o777 == 0o600
+
+    again = run(["devices", "enrol", "--server", url, "--code", code], agent_env)
+    assert again.returncode == 1 and "already used" in again.stderr
+    listed = httpx.get(f"{url}/api/v1/devices", headers={"X-API-Key": "cli-key"}).json()
+    assert listed[0]["name"] == "counter-2" and listed[0]["health"] == "never_seen"
