@@ -37,15 +37,20 @@ class Principal:
     name: str
 
 
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, if that is what was sent."""
+    if authorization and authorization.lower().startswith("bearer "):
+        return authorization[7:].strip()
+    return None
+
+
 def current_principal(
     settings: Annotated[Settings, Depends(get_settings)],
     x_api_key: Annotated[str | None, Header()] = None,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Principal:
     """Accept `X-API-Key: K` or `Authorization: Bearer K`."""
-    supplied = x_api_key
-    if supplied is None and authorization and authorization.lower().startswith("bearer "):
-        supplied = authorization[7:].strip()
+    supplied = x_api_key if x_api_key is not None else bearer_token(authorization)
     expected = settings.api_key
     if not supplied or not expected or not secrets.compare_digest(supplied.encode(), expected.encode()):
         raise HTTPException(401, "missing or wrong API key", headers={"WWW-Authenticate": "Bearer"})

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, HTTPException, status
 from pydantic import BaseModel, Field
 
-from api.deps import CurrentPrincipal, SessionDep, SettingsDep
+from api.deps import CurrentPrincipal, SessionDep, SettingsDep, bearer_token
 from kesheng.errors import InvalidRequestError
 from store.devices import (
     DeviceAuthError,
@@ -125,9 +125,8 @@ def heartbeat(
     body: HeartbeatIn, session: SessionDep, authorization: Annotated[str | None, Header()] = None
 ) -> DeviceOut:
     """An agent reports its health with `Authorization: Bearer <device token>`."""
-    token = authorization[7:].strip() if authorization and authorization.lower().startswith("bearer ") else ""
     try:
-        device = authenticate(session, token)
+        device = authenticate(session, bearer_token(authorization) or "")
     except DeviceAuthError as exc:
         raise _device_auth_failed(exc) from exc
     return DeviceOut.of(record_heartbeat(session, device, Heartbeat(**body.model_dump())))
