@@ -1,4 +1,4 @@
-"""Getting audio in: decoding recorded files into checked, resampled sample arrays."""
+"""Getting audio in: decoding recorded files, and the capture agent's durable spool."""
 
 from capture.audio import DecodedAudio, decode_audio, file_sha256, probe_audio
 

@@ -25,6 +25,8 @@ nlp_app = typer.Typer(help="NLP models.", no_args_is_help=True)
 app.add_typer(nlp_app, name="nlp")
 devices_app = typer.Typer(help="Audio input devices on this machine.", no_args_is_help=True)
 app.add_typer(devices_app, name="devices")
+agent_app = typer.Typer(help="The capture agent on a counter PC or field laptop.", no_args_is_help=True)
+app.add_typer(agent_app, name="agent")
 err = Console(stderr=True)
 out = Console()
 
@@ -304,6 +306,22 @@ def devices_enrol(
     path = save_enrolment(settings.agent_dir, server, body["device_id"], body["token"])
     err.print(f"enrolled; token stored in {path}")
     print(body["device_id"])
+
+
+@agent_app.command("status")
+def agent_status(
+    as_json: Annotated[bool, typer.Option("--json", help="a JSON object")] = False,
+) -> None:
+    """What the agent's spool holds: utterances waiting, uploaded, quarantined, and the last error."""
+    from capture.spool import Spool
+
+    settings = _settings()
+    status = Spool(settings.agent_dir / "spool").status()
+    if as_json:
+        print(json.dumps(status, ensure_ascii=False))
+        return
+    for key, value in status.items():
+        out.print(f"{key:12s} {value if value is not None else '-'}")
 
 
 @nlp_app.command("train")
