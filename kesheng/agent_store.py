@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 ENROLMENT_FILE = "device.json"
 
@@ -23,11 +22,3 @@ def save_enrolment(agent_dir: Path, server: str, device_id: int, token: str) -> 
         os.fsync(out.fileno())
     os.replace(tmp, path)
     return path
-
-
-def load_enrolment(agent_dir: Path) -> dict[str, Any] | None:
-    """The stored enrolment, or None when this machine has not been enrolled."""
-    path = Path(agent_dir).expanduser() / ENROLMENT_FILE
-    if not path.exists():
-        return None
-    return json.loads(path.read_text())

@@ -287,6 +287,7 @@ def devices_enrol(
     import httpx
 
     from kesheng.agent_store import save_enrolment
+    from kesheng.importing import server_detail
 
     settings = _settings()
     try:
@@ -296,12 +297,7 @@ def devices_enrol(
     except httpx.HTTPError as exc:
         raise _fail(KeshengError(f"cannot reach {server}: {exc}")) from exc
     if response.status_code != 200:
-        detail = (
-            response.json().get("detail")
-            if response.headers.get("content-type", "").startswith("application/json")
-            else response.text[:200]
-        )
-        raise _fail(KeshengError(f"enrolment refused ({response.status_code}): {detail}"))
+        raise _fail(KeshengError(f"enrolment refused ({response.status_code}): {server_detail(response)}"))
     body = response.json()
     path = save_enrolment(settings.agent_dir, server, body["device_id"], body["token"])
     err.print(f"enrolled; token stored in {path}")

@@ -160,9 +160,13 @@ def _upload(client: httpx.Client, item: ImportItem) -> dict:
     with item.path.open("rb") as audio:
         response = client.post("/api/v1/recordings", data=data, files={"file": (item.path.name, audio)})
     if response.status_code >= 400:
-        try:
-            detail = response.json().get("detail")
-        except ValueError:
-            detail = response.text[:200]
-        raise KeshengError(f"server refused it ({response.status_code}): {detail}")
+        raise KeshengError(f"server refused it ({response.status_code}): {server_detail(response)}")
     return response.json()
+
+
+def server_detail(response: httpx.Response) -> str:
+    """The `detail` of a kesheng error response, or the start of whatever else came back."""
+    try:
+        return str(response.json().get("detail"))
+    except (ValueError, AttributeError):
+        return response.text[:200]

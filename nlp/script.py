@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from functools import lru_cache
 
@@ -38,6 +39,14 @@ def script_counts(text: str) -> tuple[int, int]:
     trad_only = sum(1 for a, b in zip(text, simplified, strict=False) if a != b)
     simp_only = sum(1 for a, b in zip(text, traditional, strict=False) if a != b)
     return trad_only, simp_only
+
+
+_NOT_TEXT = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def plain_text(text: str) -> str:
+    """Simplified script, lower case, no punctuation or spaces: the form texts are compared in."""
+    return _NOT_TEXT.sub("", to_simplified(text)).lower()
 
 
 def dominant_script(text: str) -> str:

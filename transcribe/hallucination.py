@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from nlp.script import to_simplified
+from nlp.script import plain_text
 
 # Phrases that come from subtitle files, not from customers; matched after removing punctuation.
 KNOWN_JUNK = (
@@ -31,7 +31,6 @@ KNOWN_JUNK = (
     "明镜与点点栏目",
     "by bwd6",
 )
-_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -44,16 +43,12 @@ class HallucinationLimits:
     max_repeats: int = 4  # a 1-8 character unit repeated more than this in a row
 
 
-def _normalise(text: str) -> str:
-    return _PUNCT.sub("", to_simplified(text)).lower()
-
-
-_JUNK = tuple(_normalise(j) for j in KNOWN_JUNK)
+_JUNK = tuple(plain_text(j) for j in KNOWN_JUNK)
 
 
 def is_known_junk(text: str) -> bool:
     """True when the text is (mostly) one of the subtitle phrases."""
-    norm = _normalise(text)
+    norm = plain_text(text)
     if not norm:
         return True
     return any(junk in norm and len(norm) <= len(junk) + 6 for junk in _JUNK)
@@ -61,7 +56,7 @@ def is_known_junk(text: str) -> bool:
 
 def has_repetition_loop(text: str, max_repeats: int) -> bool:
     """True when a short unit repeats back to back more than max_repeats times (哈哈哈哈哈, 对对对对对...)."""
-    norm = _normalise(text)
+    norm = plain_text(text)
     for unit in range(1, 9):
         pattern = re.compile(rf"(.{{{unit}}})\1{{{max_repeats},}}")
         if pattern.search(norm):

@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
-from nlp.script import to_simplified
-
-_NOT_SCORED = re.compile(r"[\s\W_]+", re.UNICODE)
-
-
-def normalise_for_cer(text: str) -> str:
-    """Simplified script, lower case, no punctuation or spaces: what CER is computed on."""
-    return _NOT_SCORED.sub("", to_simplified(text)).lower()
+from nlp.script import plain_text
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -27,5 +18,5 @@ def edit_distance(a: str, b: str) -> int:
 
 def cer(reference: str, hypothesis: str) -> float:
     """Edits needed to turn the hypothesis into the reference, per reference character."""
-    ref, hyp = normalise_for_cer(reference), normalise_for_cer(hypothesis)
+    ref, hyp = plain_text(reference), plain_text(hypothesis)  # scored without punctuation, in one script
     return edit_distance(ref, hyp) / max(len(ref), 1)
