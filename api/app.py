@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.limits import BodySizeLimit
-from api.routes import complaints, customers, devices, interactions, jobs, recordings
+from api.routes import complaints, customers, devices, interactions, jobs, recordings, sessions
 from kesheng import __version__
 from kesheng.settings import Settings
 from pipeline.importer import Services
@@ -40,7 +40,7 @@ def create_app(settings: Settings, services: Services | None = None, run_workers
         description="Voice of the customer: recordings in, tagged customer records out.",
     )
     app.state.settings = settings
-    for module in (recordings, jobs, interactions, customers, complaints, devices):
+    for module in (recordings, jobs, interactions, customers, complaints, devices, sessions):
         app.include_router(module.router, prefix="/api/v1")
     errors.install(app)
 

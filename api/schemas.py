@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from store.devices import health
-from store.models import Complaint, Device, Interaction, Job, Utterance
+from store.models import CaptureSession, Complaint, Device, Interaction, Job, Utterance
 
 
 class JobOut(BaseModel):
@@ -254,3 +254,39 @@ class HeartbeatIn(BaseModel):
     clipping: bool | None = None
     spool_backlog: int | None = Field(None, ge=0)
     last_upload_at: datetime | None = None
+
+
+class LiveUtteranceOut(BaseModel):
+    key: str = Field(description="device:session:seq")
+    job_id: int
+    capture_session_id: int
+    interaction_id: int
+    duplicate: bool = Field(description="true when this key had already been received; nothing stored twice")
+
+
+class CaptureSessionOut(BaseModel):
+    id: int
+    device_id: int
+    session: str
+    mode: str
+    customer: str | None
+    interaction_id: int | None
+    started_at: datetime
+    utterances: int
+
+    @classmethod
+    def of(cls, c: CaptureSession, utterances: int) -> CaptureSessionOut:
+        return cls(
+            id=c.id,
+            device_id=c.device_id,
+            session=c.session,
+            mode=c.mode,
+            customer=c.customer.external_id if c.customer else None,
+            interaction_id=c.interaction_id,
+            started_at=c.started_at,
+            utterances=utterances,
+        )
+
+
+class CustomerAttach(BaseModel):
+    customer: str = Field(min_length=1, max_length=128, description="the customer's id in your CRM")

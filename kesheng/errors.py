@@ -9,6 +9,7 @@
     │   └── AudioTooLargeError     longer or bigger than the configured limits
     ├── NotFoundError          a record asked for by id does not exist
     ├── InvalidRequestError    a well-formed call with values that make no sense
+    │   └── ConflictError          a key that is already taken by different content
     └── JobError               a job that failed; carries the job id
 
 The API maps these to HTTP codes in one place (api/errors.py); the CLI prints
@@ -62,6 +63,10 @@ class NotFoundError(KeshengError):
 
 class InvalidRequestError(KeshengError):
     """A request whose values make no sense (bad role map, unknown status...)."""
+
+
+class ConflictError(InvalidRequestError):
+    """An idempotency key (or other unique name) already used for something else."""
 
 
 class JobError(KeshengError):

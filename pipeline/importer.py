@@ -9,7 +9,8 @@ from pathlib import Path
 from statistics import fmean
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
 
 from capture.audio import file_sha256, probe_audio
 from kesheng.errors import AudioError, AudioTooLargeError, KeshengError
@@ -17,7 +18,17 @@ from kesheng.settings import Settings
 from nlp.analyzer import Analysis, Analyzer
 from store.audio_store import AudioStore
 from store.db import Database
-from store.models import Complaint, Interaction, Job, Recording, Tag, Utterance, utcnow
+from store.models import (
+    CaptureSession,
+    Complaint,
+    Interaction,
+    Job,
+    LiveUtterance,
+    Recording,
+    Tag,
+    Utterance,
+    utcnow,
+)
 from store.repository import (
     EnqueueResult,
     enqueue_import,
@@ -115,11 +126,7 @@ def process_job(services: Services, job_id: int) -> None:
             return
         recording_path = services.audio_store.path(job.recording.path)
         params = dict(job.params)
-        existing = session.scalar(
-            select(Interaction.id).where(
-                Interaction.recording_id == job.recording_id, Interaction.asr_model == job.asr_model
-            )
-        )
+        existing = _already_stored(session, job, params)
     if existing is not None:  # an earlier attempt finished the work; do not store it twice
         _finish(db, job_id, "done", interaction_id=existing)
         return
@@ -139,6 +146,21 @@ def process_job(services: Services, job_id: int) -> None:
     _finish(db, job_id, "done", interaction_id=interaction_id)
 
 
+def _already_stored(session: Session, job: Job, params: dict[str, Any]) -> int | None:
+    """The interaction an earlier attempt of this job stored, if it got that far."""
+    if params.get("live"):  # a live utterance joins its session's interaction: look for its own rows
+        query = (
+            select(Utterance.interaction_id)
+            .join(Interaction)
+            .where(Utterance.recording_id == job.recording_id, Interaction.asr_model == job.asr_model)
+        )
+    else:
+        query = select(Interaction.id).where(
+            Interaction.recording_id == job.recording_id, Interaction.asr_model == job.asr_model
+        )
+    return session.scalars(query).first()
+
+
 def _transcribe(services: Services, path: Path, params: dict[str, Any]) -> Transcript:
     roles = tuple(params["roles"]) if params.get("roles") else None
     return transcribe_file(path, services.transcriber, services.settings, roles)
@@ -148,50 +170,73 @@ def _store(services: Services, job_id: int, params: dict, transcript: Transcript
     with services.db.transaction() as session:
         job = session.get(Job, job_id)
         assert job is not None
-        customer = get_or_create_customer(session, params.get("customer"))
-        branch = get_or_create_branch(session, params.get("branch"))
-        occurred = datetime.fromisoformat(params["occurred_at"]) if params.get("occurred_at") else utcnow()
-        interaction = Interaction(
-            recording_id=job.recording_id,
-            asr_model=job.asr_model,
-            customer=customer,
-            branch=branch,
-            channel=params.get("channel", "call"),
-            language=transcript.language,
-            occurred_at=occurred,
-        )
-        session.add(interaction)
-        voiced: list[float] = []
+        live = params.get("live")
+        interaction = _live_interaction(session, live) if live else _new_interaction(session, job, params, transcript)
+        offset = float(live["offset"]) if live else 0.0
         for segment, analysis in zip(transcript.segments, analyses, strict=True):
             utterance = Utterance(
-                start=segment.start,
-                end=segment.end,
+                start=segment.start + offset,
+                end=segment.end + offset,
                 channel=segment.channel,
                 role=segment.role,
                 text=analysis.redacted,
                 avg_logprob=segment.avg_logprob,
                 no_speech_prob=segment.no_speech_prob,
+                sentiment=analysis.sentiment_value,
+                recording_id=job.recording_id,
             )
             utterance.tags = _tags(analysis)
             interaction.utterances.append(utterance)
-            if segment.role in COMPLAINT_ROLES:
-                voiced.append(analysis.sentiment_value)
-                if analysis.complaint.flag:
-                    session.add(
-                        Complaint(
-                            interaction=interaction,
-                            utterance=utterance,
-                            customer=customer,
-                            branch=branch,
-                            severity=analysis.complaint.severity,
-                            category=analysis.complaint.category or "other",
-                            text=analysis.redacted,
-                        )
+            if segment.role in COMPLAINT_ROLES and analysis.complaint.flag:
+                session.add(
+                    Complaint(
+                        interaction=interaction,
+                        utterance=utterance,
+                        customer=interaction.customer,
+                        branch=interaction.branch,
+                        severity=analysis.complaint.severity,
+                        category=analysis.complaint.category or "other",
+                        text=analysis.redacted,
                     )
+                )
+        interaction.language = interaction.language or transcript.language
+        session.flush()
+        voiced = [u.sentiment for u in interaction.utterances if u.role in COMPLAINT_ROLES and u.sentiment is not None]
         interaction.sentiment = fmean(voiced) if voiced else None
         job.recording.duration = transcript.duration  # what decoded, not what the header claimed
+        if live:
+            session.execute(update(LiveUtterance).where(LiveUtterance.key == live["key"]).values(stored_at=utcnow()))
         session.flush()
         return interaction.id
+
+
+def _new_interaction(session: Session, job: Job, params: dict[str, Any], transcript: Transcript) -> Interaction:
+    occurred = datetime.fromisoformat(params["occurred_at"]) if params.get("occurred_at") else utcnow()
+    interaction = Interaction(
+        recording_id=job.recording_id,
+        asr_model=job.asr_model,
+        customer=get_or_create_customer(session, params.get("customer")),
+        branch=get_or_create_branch(session, params.get("branch")),
+        channel=params.get("channel", "call"),
+        language=transcript.language,
+        occurred_at=occurred,
+    )
+    session.add(interaction)
+    return interaction
+
+
+def _live_interaction(session: Session, live: dict[str, Any]) -> Interaction:
+    """The session's interaction, locked so utterances stored side by side keep its sentiment right."""
+    capture = session.get(CaptureSession, live["capture_session_id"])
+    assert capture is not None and capture.interaction_id is not None
+    interaction = session.scalar(
+        select(Interaction)
+        .where(Interaction.id == capture.interaction_id)
+        .options(selectinload(Interaction.utterances))
+        .with_for_update(of=Interaction)
+    )
+    assert interaction is not None
+    return interaction
 
 
 def _tags(analysis: Analysis) -> list[Tag]:

@@ -117,6 +117,10 @@ class Utterance(Base):
     text: Mapped[str] = mapped_column(Text)
     avg_logprob: Mapped[float | None]
     no_speech_prob: Mapped[float | None]
+    # p(positive) - p(negative), kept so a live session's mean can be recomputed as utterances arrive.
+    sentiment: Mapped[float | None]
+    # The audio it was heard in: the interaction's own recording, or one live utterance of a session.
+    recording_id: Mapped[int | None] = mapped_column(ForeignKey("recordings.id"), index=True)
 
     interaction: Mapped[Interaction] = relationship(back_populates="utterances")
     tags: Mapped[list[Tag]] = relationship(back_populates="utterance", cascade="all, delete-orphan")
@@ -221,3 +225,47 @@ class Device(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     branch: Mapped[Branch | None] = relationship()
+
+
+class CaptureSession(Base):
+    """One stretch of live capture on a device (a counter visit, a field visit): one interaction."""
+
+    __tablename__ = "capture_sessions"
+    __table_args__ = (UniqueConstraint("device_id", "session"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
+    session: Mapped[str] = mapped_column(String(64))  # the agent's own session name
+    mode: Mapped[str] = mapped_column(String(16))  # counter | field
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    interaction_id: Mapped[int | None] = mapped_column(ForeignKey("interactions.id"))
+    started_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    device: Mapped[Device] = relationship()
+    customer: Mapped[Customer | None] = relationship()
+    interaction: Mapped[Interaction | None] = relationship()
+
+
+class LiveUtterance(Base):
+    """One utterance uploaded by an agent; its idempotency key makes every retry land once."""
+
+    __tablename__ = "live_utterances"
+    __table_args__ = (UniqueConstraint("capture_session_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)  # device:session:seq
+    capture_session_id: Mapped[int] = mapped_column(ForeignKey("capture_sessions.id"), index=True)
+    seq: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    offset: Mapped[float]  # seconds from the session's start to the utterance's start
+    duration: Mapped[float]
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id"))
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When its utterances were stored: the end of the capture-to-record latency.
+    stored_at: Mapped[datetime | None]
+
+    capture_session: Mapped[CaptureSession] = relationship()
+    job: Mapped[Job] = relationship()

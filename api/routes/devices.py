@@ -1,14 +1,27 @@
-"""Capture devices: enrolment with a one-time code, heartbeats with the device token, list, revoke."""
+"""Capture devices: enrolment with a one-time code; heartbeats and live utterances with the device token."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, status
+from fastapi import APIRouter, Depends, File, Form, Header, HTTPException, Request, UploadFile, status
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import CurrentPrincipal, SessionDep, SettingsDep, bearer_token
-from api.schemas import DeviceCreate, DeviceCreated, DeviceOut, EnrolRequest, EnrolResponse, HeartbeatIn
+from api.deps import CurrentPrincipal, ServicesDep, SessionDep, SettingsDep, bearer_token
+from api.schemas import (
+    DeviceCreate,
+    DeviceCreated,
+    DeviceOut,
+    EnrolRequest,
+    EnrolResponse,
+    HeartbeatIn,
+    LiveUtteranceOut,
+)
+from api.uploads import spool_upload
 from kesheng.errors import InvalidRequestError
+from pipeline.live import LiveUpload, ingest_utterance
 from store.devices import (
     DeviceAuthError,
     Heartbeat,
@@ -19,6 +32,7 @@ from store.devices import (
     record_heartbeat,
     revoke,
 )
+from store.models import Device
 
 router = APIRouter(prefix="/devices", tags=["devices"])
 
@@ -52,16 +66,57 @@ def enrol_device(body: EnrolRequest, session: SessionDep) -> EnrolResponse:
     return EnrolResponse(device_id=device.id, token=token)
 
 
-@router.post("/heartbeat", response_model=DeviceOut)
-def heartbeat(
-    body: HeartbeatIn, session: SessionDep, authorization: Annotated[str | None, Header()] = None
-) -> DeviceOut:
-    """An agent reports its health with `Authorization: Bearer <device token>`."""
+def current_device_id(services: ServicesDep, authorization: Annotated[str | None, Header()] = None) -> int:
+    """The device whose token is in `Authorization: Bearer <device token>`; 401 when unknown or revoked."""
     try:
-        device = authenticate(session, bearer_token(authorization) or "")
+        with services.db.transaction() as session:
+            return authenticate(session, bearer_token(authorization) or "").id
     except DeviceAuthError as exc:
         raise _device_auth_failed(exc) from exc
+
+
+CurrentDevice = Annotated[int, Depends(current_device_id)]
+
+
+@router.post("/heartbeat", response_model=DeviceOut)
+def heartbeat(body: HeartbeatIn, session: SessionDep, device_id: CurrentDevice) -> DeviceOut:
+    """An agent reports its health with `Authorization: Bearer <device token>`."""
+    device = session.get(Device, device_id)
+    assert device is not None
     return DeviceOut.of(record_heartbeat(session, device, Heartbeat(**body.model_dump())))
+
+
+@router.post("/utterances", status_code=status.HTTP_202_ACCEPTED, response_model=LiveUtteranceOut)
+async def upload_utterance(
+    request: Request,
+    services: ServicesDep,
+    settings: SettingsDep,
+    device_id: CurrentDevice,
+    idempotency_key: Annotated[str, Header(description="device:session:seq")],
+    audio: Annotated[UploadFile, File(description="the utterance, 16 kHz mono WAV")],
+    session: Annotated[str, Form(min_length=1, max_length=64)],
+    seq: Annotated[int, Form(ge=0)],
+    started_at: Annotated[datetime, Form(description="when the utterance began (ISO 8601 with zone)")],
+    session_started_at: Annotated[datetime, Form(description="when the session began")],
+    sha256: Annotated[str, Form(pattern="^[0-9a-fA-F]{64}$")],
+    role: Annotated[str, Form(pattern="^(staff|customer|unknown)$")] = "unknown",
+    mode: Annotated[str, Form(pattern="^(counter|field)$")] = "counter",
+    customer: Annotated[str | None, Form(max_length=128)] = None,
+) -> LiveUtteranceOut:
+    """A live utterance from an agent → 202. The same key again is acknowledged without storing twice."""
+    upload = LiveUpload(session, seq, started_at, session_started_at, role, mode, customer or None, sha256)
+    if idempotency_key != upload.key(device_id):
+        raise InvalidRequestError(f"Idempotency-Key must be {upload.key(device_id)!r} for this device and upload")
+    # A WAV of the longest utterance plus its header; anything bigger is refused while it streams in.
+    limit = int(settings.max_utterance_seconds * 16000 * 2) + 4096
+    tmp = await run_in_threadpool(spool_upload, iter(lambda: audio.file.read(1 << 16), b""), limit, ".wav")
+    try:
+        result = await run_in_threadpool(ingest_utterance, services, device_id, upload, tmp)
+    finally:
+        tmp.unlink(missing_ok=True)
+    if request.app.state.pool is not None and not result.duplicate:
+        request.app.state.pool.notify()
+    return LiveUtteranceOut(**asdict(result))
 
 
 @router.post("/{device_id}/revoke", response_model=DeviceOut)

@@ -1,0 +1,40 @@
+"""Capture sessions: which device heard whom, and putting a session on a customer's record."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import func, select
+
+from api.deps import CurrentPrincipal, SessionDep
+from api.schemas import CaptureSessionOut, CustomerAttach
+from pipeline.live import attach_customer, get_capture_session, list_capture_sessions
+from store.models import CaptureSession, LiveUtterance
+
+router = APIRouter(prefix="/capture-sessions", tags=["devices"])
+
+
+def _out(session: SessionDep, capture: CaptureSession) -> CaptureSessionOut:
+    count = session.scalar(select(func.count()).where(LiveUtterance.capture_session_id == capture.id)) or 0
+    return CaptureSessionOut.of(capture, count)
+
+
+@router.get("", response_model=list[CaptureSessionOut])
+def sessions(
+    session: SessionDep,
+    _caller: CurrentPrincipal,
+    device_id: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[CaptureSessionOut]:
+    """Newest first; `device_id` narrows to one counter or headset."""
+    return [_out(session, c) for c in list_capture_sessions(session, device_id, limit)]
+
+
+@router.put("/{capture_session_id}/customer", response_model=CaptureSessionOut)
+def attach(
+    capture_session_id: int, body: CustomerAttach, session: SessionDep, _caller: CurrentPrincipal
+) -> CaptureSessionOut:
+    """The customer at the counter (queue ticket / CRM id): the session and its complaints move to them."""
+    capture = attach_customer(session, get_capture_session(session, capture_session_id), body.customer)
+    return _out(session, capture)

@@ -1,0 +1,222 @@
+"""Live utterances from capture agents: deduplicated on their idempotency key, queued ahead of imports.
+
+Each agent session (a counter visit, a field visit) becomes one capture session and one interaction
+on the customer's record; every utterance is its own small recording and job, so the first words of
+a complaint are on record seconds after they were spoken, while the visit is still going on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from capture.audio import file_sha256, probe_audio
+from kesheng.errors import AudioTooLargeError, ConflictError, InvalidRequestError, NotFoundError
+from kesheng.settings import ROLES
+from pipeline.importer import Services
+from store.models import CaptureSession, Complaint, Device, Interaction, LiveUtterance, Recording
+from store.repository import enqueue_import, find_recording, get_or_create_customer
+
+# Jobs run lowest priority first: a customer at a counter now comes before last month's calls.
+LIVE_PRIORITY = 10
+MODES = ("counter", "field")
+
+
+@dataclass(frozen=True)
+class LiveUpload:
+    """What an agent says about one utterance it uploads."""
+
+    session: str
+    seq: int
+    started_at: datetime  # when the utterance began
+    session_started_at: datetime
+    role: str = "unknown"
+    mode: str = "counter"
+    customer: str | None = None
+    sha256: str | None = None
+
+    def key(self, device_id: int) -> str:
+        """The idempotency key: device:session:seq."""
+        return f"{device_id}:{self.session}:{self.seq}"
+
+    def check(self) -> None:
+        """Refuse values that cannot be right before anything is stored."""
+        if not self.session or len(self.session) > 64 or ":" in self.session:
+            raise InvalidRequestError("session must be 1-64 characters without ':'")
+        if self.seq < 0:
+            raise InvalidRequestError("seq must be >= 0")
+        if self.role not in ROLES:
+            raise InvalidRequestError(f"role must be one of {', '.join(ROLES)}")
+        if self.mode not in MODES:
+            raise InvalidRequestError(f"mode must be one of {', '.join(MODES)}")
+        if self.started_at.tzinfo is None or self.session_started_at.tzinfo is None:
+            raise InvalidRequestError("times must carry a time zone (ISO 8601 with offset)")
+
+
+@dataclass(frozen=True)
+class LiveResult:
+    """Where an uploaded utterance went; `duplicate` when this key had been received before."""
+
+    key: str
+    job_id: int
+    capture_session_id: int
+    interaction_id: int
+    duplicate: bool
+
+
+def ingest_utterance(services: Services, device_id: int, upload: LiveUpload, path: Path) -> LiveResult:
+    """Store one live utterance and queue it; a retry of the same key is acknowledged, not stored again."""
+    upload.check()
+    key = upload.key(device_id)
+    sha = file_sha256(path)
+    if upload.sha256 and upload.sha256.lower() != sha:
+        raise InvalidRequestError("audio does not match its sha256 (truncated or altered upload)")
+    with services.db.transaction() as session:
+        known = _known(session, key, sha)
+    if known is not None:
+        return known
+    info = probe_audio(path)  # refuse non-audio before anything is stored
+    limit = services.settings.max_utterance_seconds
+    if info.duration is not None and info.duration > limit:
+        raise AudioTooLargeError(f"{info.duration:.1f} s is longer than one utterance may be ({limit:.0f} s)")
+    try:
+        with services.db.transaction() as session:
+            return _store_upload(services, session, device_id, upload, key, sha, path, info.duration or 0.0)
+    except IntegrityError:  # the same key raced in on another connection: it is stored once
+        with services.db.transaction() as session:
+            known = _known(session, key, sha)
+        if known is None:
+            raise
+        return known
+
+
+def _known(session: Session, key: str, sha: str) -> LiveResult | None:
+    row = session.scalar(select(LiveUtterance).where(LiveUtterance.key == key))
+    if row is None:
+        return None
+    if row.sha256 != sha:
+        raise ConflictError(f"utterance {key} was already received with different audio")
+    capture = row.capture_session
+    assert capture.interaction_id is not None
+    return LiveResult(key, row.job_id, capture.id, capture.interaction_id, duplicate=True)
+
+
+def _store_upload(
+    services: Services,
+    session: Session,
+    device_id: int,
+    upload: LiveUpload,
+    key: str,
+    sha: str,
+    path: Path,
+    duration: float,
+) -> LiveResult:
+    device = session.get(Device, device_id)
+    if device is None:
+        raise NotFoundError("device", device_id)
+    recording = find_recording(session, sha)
+    if recording is None:
+        recording = Recording(
+            sha256=sha,
+            path=services.audio_store.put(path, sha, ".wav"),
+            original_name=f"{upload.session}-{upload.seq}.wav",
+            format="wav",
+            size_bytes=path.stat().st_size,
+            duration=duration,
+            sample_rate=16000,
+            channels=1,
+        )
+        session.add(recording)
+        session.flush()
+    capture = _capture_session(services, session, device, upload, recording)
+    offset = max(0.0, (upload.started_at - capture.started_at).total_seconds())
+    params: dict[str, object] = {
+        "channel": upload.mode,
+        "roles": [upload.role],
+        "live": {"capture_session_id": capture.id, "offset": offset, "key": key},
+    }
+    job = enqueue_import(session, recording, services.asr_name, params, priority=LIVE_PRIORITY).job
+    session.add(
+        LiveUtterance(
+            key=key,
+            capture_session_id=capture.id,
+            seq=upload.seq,
+            sha256=sha,
+            role=upload.role,
+            offset=offset,
+            duration=duration,
+            recording_id=recording.id,
+            job_id=job.id,
+        )
+    )
+    session.flush()
+    assert capture.interaction_id is not None
+    return LiveResult(key, job.id, capture.id, capture.interaction_id, duplicate=False)
+
+
+def _capture_session(
+    services: Services, session: Session, device: Device, upload: LiveUpload, recording: Recording
+) -> CaptureSession:
+    """The device's session by name, created with its interaction on the first utterance."""
+    capture = session.scalar(
+        select(CaptureSession).where(CaptureSession.device_id == device.id, CaptureSession.session == upload.session)
+    )
+    if capture is not None:
+        if upload.customer and capture.customer is None:
+            attach_customer(session, capture, upload.customer)
+        return capture
+    customer = get_or_create_customer(session, upload.customer)
+    interaction = Interaction(
+        recording_id=recording.id,
+        asr_model=services.asr_name,
+        customer=customer,
+        branch=device.branch,
+        channel=upload.mode,
+        occurred_at=upload.session_started_at,
+    )
+    capture = CaptureSession(
+        device_id=device.id,
+        session=upload.session,
+        mode=upload.mode,
+        customer=customer,
+        interaction=interaction,
+        started_at=upload.session_started_at,
+    )
+    session.add_all([interaction, capture])
+    session.flush()
+    return capture
+
+
+def attach_customer(session: Session, capture: CaptureSession, external_id: str) -> CaptureSession:
+    """Put a session (its interaction and complaints so far too) on a customer's record."""
+    customer = get_or_create_customer(session, external_id)
+    if customer is None:
+        raise InvalidRequestError("a customer id is required")
+    capture.customer = customer
+    if capture.interaction is not None:
+        capture.interaction.customer = customer
+        for complaint in session.scalars(select(Complaint).where(Complaint.interaction_id == capture.interaction_id)):
+            complaint.customer = customer
+    session.flush()
+    return capture
+
+
+def get_capture_session(session: Session, capture_session_id: int) -> CaptureSession:
+    """A capture session by id."""
+    capture = session.get(CaptureSession, capture_session_id)
+    if capture is None:
+        raise NotFoundError("capture session", capture_session_id)
+    return capture
+
+
+def list_capture_sessions(session: Session, device_id: int | None = None, limit: int = 100) -> list[CaptureSession]:
+    """Newest sessions first, optionally of one device."""
+    query = select(CaptureSession).order_by(CaptureSession.id.desc()).limit(limit)
+    if device_id is not None:
+        query = query.where(CaptureSession.device_id == device_id)
+    return list(session.scalars(query))
