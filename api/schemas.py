@@ -197,7 +197,7 @@ class DeviceOut(BaseModel):
     branch: str | None
     counter: str | None
     staff: str | None
-    health: str = Field(description="ok | warning | offline | never_seen | not_enrolled | revoked")
+    health: str = Field(description="ok | warning | offline | spool_full | never_seen | not_enrolled | revoked")
     enrolled_at: datetime | None
     revoked_at: datetime | None
     last_seen_at: datetime | None
@@ -205,6 +205,7 @@ class DeviceOut(BaseModel):
     input_level_db: float | None
     clipping: bool | None
     spool_backlog: int | None
+    spool_full: bool | None
     last_upload_at: datetime | None
 
     @classmethod
@@ -223,6 +224,7 @@ class DeviceOut(BaseModel):
             input_level_db=d.input_level_db,
             clipping=d.clipping,
             spool_backlog=d.spool_backlog,
+            spool_full=d.spool_full,
             last_upload_at=d.last_upload_at,
         )
 
@@ -254,6 +256,7 @@ class HeartbeatIn(BaseModel):
     clipping: bool | None = None
     spool_backlog: int | None = Field(None, ge=0)
     last_upload_at: datetime | None = None
+    spool_full: bool | None = Field(None, description="capture stopped: the agent's spool disk is full")
 
 
 class LiveUtteranceOut(BaseModel):

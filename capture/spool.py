@@ -51,6 +51,8 @@ class SpooledUtterance:
     role: str
     sha256: str
     customer: str | None = None
+    session_started_at: str | None = None  # ISO 8601; the session's interaction starts here
+    mode: str = "counter"
 
     @property
     def key(self) -> str:
@@ -142,6 +144,10 @@ class Spool:
         (self.pending / f"{meta.stem}.json").unlink(missing_ok=True)
         (self.pending / f"{meta.stem}.wav").unlink(missing_ok=True)
         self._bump("uploaded")
+
+    def reject(self, meta: SpooledUtterance, reason: str) -> None:
+        """The server refused the entry for good (not a transient error): keep it aside, not deleted."""
+        self._quarantine(self.pending / f"{meta.stem}.json", reason)
 
     def recover(self) -> int:
         """On start: remove temp files and audio whose metadata never got written (a crash mid-put)."""

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
+
+from kesheng.errors import ConfigError
 
 ENROLMENT_FILE = "device.json"
 
@@ -22,3 +25,24 @@ def save_enrolment(agent_dir: Path, server: str, device_id: int, token: str) -> 
         os.fsync(out.fileno())
     os.replace(tmp, path)
     return path
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """What `kesheng devices enrol` stored."""
+
+    server: str
+    device_id: int
+    token: str
+
+
+def load_enrolment(agent_dir: Path) -> Enrolment | None:
+    """The stored enrolment, or None when this machine was never enrolled."""
+    path = Path(agent_dir).expanduser() / ENROLMENT_FILE
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text())
+        return Enrolment(str(data["server"]), int(data["device_id"]), str(data["token"]))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{path} is unreadable ({exc}); enrol again with `kesheng devices enrol`") from exc

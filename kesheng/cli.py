@@ -320,6 +320,137 @@ def agent_status(
         out.print(f"{key:12s} {value if value is not None else '-'}")
 
 
+def _agent_credentials(settings: Settings, server: str | None, token: str | None) -> tuple[str, str, int]:
+    """Server, token and device id: the options, else what `kesheng devices enrol` stored."""
+    import httpx
+
+    from kesheng.agent_store import load_enrolment
+    from kesheng.importing import server_detail
+
+    enrolment = load_enrolment(settings.agent_dir)
+    server = server or (enrolment.server if enrolment else None)
+    if not server:
+        raise KeshengError("no --server given and this machine is not enrolled (`kesheng devices enrol`)")
+    if token is None or (enrolment is not None and token == enrolment.token):
+        if enrolment is None:
+            raise KeshengError(f"not enrolled: run `kesheng devices enrol` or pass --token ({settings.agent_dir})")
+        return server, enrolment.token, enrolment.device_id
+    try:  # a token given by hand: ask the server whose it is (needed for the idempotency keys)
+        response = httpx.get(
+            f"{server.rstrip('/')}/api/v1/devices/me", headers={"Authorization": f"Bearer {token}"}, timeout=15
+        )
+    except httpx.HTTPError as exc:
+        raise KeshengError(f"cannot reach {server} to check --token ({exc}); enrol once online instead") from exc
+    if response.status_code != 200:
+        raise KeshengError(f"the server refused --token ({response.status_code}): {server_detail(response)}")
+    return server, token, int(response.json()["id"])
+
+
+def _agent_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("httpx", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@agent_app.command("run")
+def agent_run(
+    device: Annotated[str, typer.Option(help="input device NAME or INDEX (see `kesheng devices list`)")],
+    server: Annotated[str | None, typer.Option(help="the kesheng server; default: the enrolled one")] = None,
+    token: Annotated[str | None, typer.Option(help="device token; default: the enrolled one")] = None,
+    mode: Annotated[str, typer.Option(help="counter | field")] = "counter",
+    channels: Annotated[
+        str | None,
+        typer.Option(help="channel map for a mic array, e.g. 'staff=0;customer=1,2,3' (channels from 0)"),
+    ] = None,
+    combine: Annotated[str, typer.Option(help="how one side's channels are combined: delay-sum | best")] = "delay-sum",
+    customer: Annotated[
+        str | None, typer.Option(help="customer id (queue ticket / CRM id); type a new one on stdin to switch")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Capture from a device, cut utterances, spool them durably and upload them; stops on SIGTERM/SIGINT."""
+    import signal
+    import threading
+
+    from capture.agent import Agent, AgentConfig
+    from capture.channels import ChannelMap
+    from capture.source import DeviceSource
+    from capture.spool import Spool
+    from capture.uploader import Uploader
+
+    _agent_logging(verbose)
+    settings = _settings()
+    if mode not in ("counter", "field"):
+        raise _fail(KeshengError("--mode must be counter or field"))
+    if combine not in ("delay-sum", "best"):
+        raise _fail(KeshengError("--combine must be delay-sum or best"))
+    try:
+        mapping = ChannelMap.parse(channels) if channels else None
+        url, device_token, device_id = _agent_credentials(settings, server, token)
+    except KeshengError as exc:
+        raise _fail(exc) from exc
+    spool = Spool(settings.agent_dir / "spool")
+    source = DeviceSource(device, channels=mapping.width if mapping else None)
+    config = AgentConfig(device_id=device_id, mode=mode, channel_map=mapping, combine=combine, customer=customer)  # type: ignore[arg-type]
+    agent = Agent(config, spool, source, Uploader(url, device_token, spool))
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: agent.stop())
+    if mode == "counter":  # staff type the next customer's ticket / CRM id, one per line
+
+        def read_customers() -> None:
+            for line in sys.stdin:
+                if line.strip():
+                    agent.set_customer(line.strip())
+
+        threading.Thread(target=read_customers, name="kesheng-customers", daemon=True).start()
+    err.print(f"agent for device {device_id}: {device} → {url} (spool {spool.root}); Ctrl-C stops")
+    code = agent.run()
+    status = spool.status()
+    err.print(f"stopped: {agent.spooled} utterance(s) captured, {status['spooled']} waiting in the spool")
+    if code:
+        err.print(f"[red]error:[/red] {status['last_error']}")
+    raise typer.Exit(code)
+
+
+@agent_app.command("upload")
+def agent_upload(
+    server: Annotated[str | None, typer.Option(help="the kesheng server; default: the enrolled one")] = None,
+    token: Annotated[str | None, typer.Option(help="device token; default: the enrolled one")] = None,
+    wait: Annotated[float, typer.Option(help="keep retrying this many seconds while the server is unreachable")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="a JSON summary")] = False,
+) -> None:
+    """Upload what the spool holds (after a field visit with no network); exit 1 if anything is left."""
+    import time
+
+    from capture.spool import Spool
+    from capture.uploader import Uploader
+
+    _agent_logging(False)
+    settings = _settings()
+    spool = Spool(settings.agent_dir / "spool")
+    spool.recover()
+    try:
+        url, device_token, _device_id = _agent_credentials(settings, server, token)
+        uploader = Uploader(url, device_token, spool)
+        result = uploader.drain(time.monotonic() + wait)
+    except KeshengError as exc:
+        raise _fail(exc) from exc
+    status = spool.status()
+    summary = {"uploaded": result.sent, "rejected": result.rejected, **status}
+    if as_json:
+        print(json.dumps(summary, ensure_ascii=False))
+    else:
+        err.print(
+            f"uploaded {result.sent}, quarantined {result.rejected}, {status['spooled']} left"
+            + (f" ({result.error})" if result.error else "")
+        )
+    raise typer.Exit(1 if status["spooled"] else 0)
+
+
 @nlp_app.command("train")
 def nlp_train() -> None:
     """Retrain the bundled default models and print held-out accuracy."""

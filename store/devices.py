@@ -95,6 +95,7 @@ class Heartbeat:
     clipping: bool | None = None
     spool_backlog: int | None = None
     last_upload_at: datetime | None = None
+    spool_full: bool | None = None
 
 
 def record_heartbeat(session: Session, device: Device, beat: Heartbeat) -> Device:
@@ -104,6 +105,7 @@ def record_heartbeat(session: Session, device: Device, beat: Heartbeat) -> Devic
     device.input_level_db = beat.input_level_db
     device.clipping = beat.clipping
     device.spool_backlog = beat.spool_backlog
+    device.spool_full = beat.spool_full
     device.last_upload_at = beat.last_upload_at or device.last_upload_at
     session.flush()
     return device
@@ -130,7 +132,7 @@ BACKLOG_WARNING = 50
 
 
 def health(device: Device, now: datetime | None = None) -> str:
-    """revoked | not_enrolled | never_seen | offline | warning (clipping, backlog) | ok."""
+    """revoked | not_enrolled | never_seen | spool_full | offline | warning (clipping, backlog) | ok."""
     now = now or utcnow()
     if device.revoked_at is not None:
         return "revoked"
@@ -138,6 +140,8 @@ def health(device: Device, now: datetime | None = None) -> str:
         return "not_enrolled"
     if device.last_seen_at is None:
         return "never_seen"
+    if device.spool_full:  # capture has stopped: the most urgent thing to fix, even if it went offline
+        return "spool_full"
     if now - device.last_seen_at > STALE_AFTER:
         return "offline"
     if device.clipping or (device.spool_backlog or 0) > BACKLOG_WARNING:

@@ -221,6 +221,7 @@ class Device(Base):
     input_level_db: Mapped[float | None]
     clipping: Mapped[bool | None]
     spool_backlog: Mapped[int | None]
+    spool_full: Mapped[bool | None]  # the agent stopped capturing: its disk is full
     last_upload_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -86,6 +86,14 @@ def heartbeat(body: HeartbeatIn, session: SessionDep, device_id: CurrentDevice) 
     return DeviceOut.of(record_heartbeat(session, device, Heartbeat(**body.model_dump())))
 
 
+@router.get("/me", response_model=DeviceOut)
+def this_device(session: SessionDep, device_id: CurrentDevice) -> DeviceOut:
+    """The device a token belongs to (an agent started with --token learns its id here)."""
+    device = session.get(Device, device_id)
+    assert device is not None
+    return DeviceOut.of(device)
+
+
 @router.post("/utterances", status_code=status.HTTP_202_ACCEPTED, response_model=LiveUtteranceOut)
 async def upload_utterance(
     request: Request,
