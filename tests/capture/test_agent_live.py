@@ -1,0 +1,120 @@
+"""The agent end to end: real PulseAudio capture → `kesheng agent run` → real `kesheng serve` → records."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from store.db import Database
+from store.models import LiveUtterance, Utterance
+from tests.capture.scenes import TEXTS, VISIT, array_visit, mono_visit
+from tests.live import AgentProcess, Server, load_sink, null_sink, play, pulseaudio_ready, server_process, unload_module
+from transcribe.quality import cer
+
+
+@pytest.fixture(scope="module", autouse=True)
+def pulse() -> None:
+    if not pulseaudio_ready():
+        pytest.skip("no PulseAudio server")
+
+
+@pytest.fixture
+def server(tmp_path: Path, model_cache: Path) -> Iterator[Server]:
+    with server_process(tmp_path, model_cache) as running:
+        yield running
+
+
+def server_db(server: Server) -> Database:
+    return Database(f"sqlite:///{server.env['KESHENG_DATA_DIR']}/kesheng.db")
+
+
+def stored_keys(server: Server) -> list[str]:
+    """Every live utterance key the server holds (duplicates would show twice)."""
+    db = server_db(server)
+    try:
+        with db.transaction() as session:
+            return list(session.scalars(select(LiveUtterance.key).where(LiveUtterance.stored_at.is_not(None))))
+    finally:
+        db.dispose()
+
+
+def interaction_utterances(server: Server, interaction_id: int) -> list[dict]:
+    return server.api.get(f"/api/v1/interactions/{interaction_id}").json()["utterances"]
+
+
+def test_counter_microphone_to_customer_record(server: Server, tmp_path: Path) -> None:
+    env = server.enrol(tmp_path)
+    visit = mono_visit(tmp_path / "visit.wav")
+    with null_sink("kesheng_live_mono") as monitor:
+        agent = AgentProcess(env, tmp_path / "agent.log", "--device", monitor, "--customer", "C-100")
+        agent.wait_capturing()
+        play("kesheng_live_mono", visit)
+        complaints = server.wait_for(lambda: server.api.get("/api/v1/complaints").json()["items"])
+        assert agent.stop() == 0
+    keys = agent.spooled_keys()
+    assert len(keys) == len(VISIT), agent.log_path.read_text()
+    assert sorted(server.wait_for(lambda: len(stored_keys(server)) == len(keys) and stored_keys(server))) == sorted(
+        keys
+    )
+    complaint = complaints[0]
+    assert complaint["customer"] == "C-100" and complaint["branch"] == "BJ01" and complaint["category"] == "fees"
+    utterances = interaction_utterances(server, complaint["interaction_id"])
+    heard = "".join(u["text"] for u in utterances)
+    expected = "".join(TEXTS[f"{name}.wav"] for name in VISIT)
+    assert cer(expected, heard) < 0.25, heard
+    assert [u["start"] for u in utterances] == sorted(u["start"] for u in utterances)
+    assert utterances[-1]["start"] > 8  # on the visit's own timeline, not each clip's
+    status = server.api.get("/api/v1/devices").json()[0]
+    assert status["last_seen_at"] is not None and status["health"] in ("ok", "warning")
+
+
+def test_mic_array_roles_and_combined_customer_channels(server: Server, tmp_path: Path) -> None:
+    env = server.enrol(tmp_path)
+    scene = array_visit(tmp_path / "array.wav")
+    with null_sink("kesheng_live_array", channels=4) as monitor:
+        agent = AgentProcess(env, tmp_path / "agent.log", "--device", monitor, "--channels", "staff=0;customer=1-3")
+        agent.wait_capturing()
+        play("kesheng_live_array", scene)
+        server.wait_for(lambda: len(stored_keys(server)) >= 4)
+        assert agent.stop() == 0
+    sessions = server.api.get("/api/v1/capture-sessions").json()
+    utterances = interaction_utterances(server, sessions[0]["interaction_id"])
+    assert [u["role"] for u in utterances] == ["staff", "customer", "staff", "customer"], utterances
+    turns = [t.split(":", 1)[1] for t in TEXTS["call_stereo_8k.wav"].split(" | ")]
+    for utterance, text in zip(utterances, turns, strict=True):
+        assert cer(text, utterance["text"]) < 0.3, (text, utterance["text"])
+    complaints = server.api.get("/api/v1/complaints").json()["items"]
+    assert complaints and all("抱歉" not in c["text"] for c in complaints)  # the staff apology is no complaint
+
+
+def test_bluetooth_headset_that_goes_away_is_reopened(server: Server, tmp_path: Path) -> None:
+    env = server.enrol(tmp_path)
+    sink = "bluez_sink.00_11_22_33_44_66.handsfree_head_unit"
+    first, second = (mono_visit(tmp_path / f"{n}.wav", (n,)) for n in ("counter_inquiry_card", "counter_complaint_fees"))
+    module = load_sink(sink)
+    try:
+        agent = AgentProcess(env, tmp_path / "agent.log", "--device", f"{sink}.monitor", "--mode", "field")
+        agent.wait_capturing()
+        play(sink, first)
+        server.wait_for(lambda: len(stored_keys(server)) == 1)
+        unload_module(module)  # out of range
+        server.wait_for(lambda: "went away" in agent.log_path.read_text(), timeout=30)
+        module = load_sink(sink)  # back again
+        server.wait_for(lambda: agent.log_path.read_text().count("capturing from") == 2, timeout=30)
+        play(sink, second)
+        server.wait_for(lambda: len(stored_keys(server)) == 2)
+        assert agent.process.poll() is None  # never restarted
+        assert agent.stop() == 0
+    finally:
+        unload_module(module)
+    sessions = server.api.get("/api/v1/capture-sessions").json()
+    assert len(sessions) == 1 and sessions[0]["mode"] == "field"
+    db = server_db(server)
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Utterance)) >= 2
+    db.dispose()
+    assert os.environ.get("PULSE_SOURCE") is None  # the agent's choice of source stays in its process

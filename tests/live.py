@@ -1,0 +1,229 @@
+"""Real processes for end-to-end tests: `kesheng serve`, `kesheng agent run`, PulseAudio null sinks."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import wave
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+
+KESHENG = [sys.executable, "-m", "kesheng.cli"]
+API_KEY = "live-key"
+_SPOOLED = re.compile(r"spooled (\d+:[\w-]+:\d+) ")
+
+
+def kesheng_env(data_dir: Path, model_cache: Path, **extra: str) -> dict[str, str]:
+    """The environment of a kesheng process: nothing inherited from KESHENG_*, then `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KESHENG_")}
+    env.update(KESHENG_DATA_DIR=str(data_dir), KESHENG_MODEL_CACHE=str(model_cache), COLUMNS="200", **extra)
+    return env
+
+
+def run_cli(
+    args: list[str], env: dict[str, str], stdin: str | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """Run `kesheng ARGS` to completion."""
+    return subprocess.run(
+        [*KESHENG, *args], input=stdin, capture_output=True, text=True, env=env, timeout=timeout, check=False
+    )
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """A real `kesheng serve` that can be stopped, killed and started again on the same port and data."""
+
+    def __init__(self, workdir: Path, model_cache: Path, **extra: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = workdir / "server.log"
+        self.env = kesheng_env(workdir / "server-data", model_cache, KESHENG_API_KEY=API_KEY, **extra)
+        self.process: subprocess.Popen[bytes] | None = None
+        self.api = httpx.Client(base_url=self.url, headers={"X-API-Key": API_KEY}, timeout=30)
+
+    def start(self, timeout: float = 90) -> None:
+        with self.log_path.open("a") as log:
+            self.process = subprocess.Popen(
+                [*KESHENG, "serve", "--port", str(self.port)], env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise AssertionError("server did not start: " + self.log_path.read_text()[-3000:])
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(sig)
+            self.process.wait(timeout=60)
+        self.process = None
+
+    def enrol(self, workdir: Path, branch: str = "BJ01", counter: str = "3") -> dict[str, str]:
+        """`kesheng devices add` + `kesheng devices enrol` → the agent's environment."""
+        added = run_cli(["devices", "add", "--branch", branch, "--counter", counter], self.env)
+        assert added.returncode == 0, added.stderr
+        agent_env = kesheng_env(
+            workdir / "agent-data",
+            Path(self.env["KESHENG_MODEL_CACHE"]),
+            KESHENG_AGENT_DIR=str(workdir / "agent"),
+        )
+        code = added.stdout.strip().splitlines()[-1]
+        enrolled = run_cli(["devices", "enrol", "--server", self.url, "--code", code], agent_env)
+        assert enrolled.returncode == 0, enrolled.stderr
+        agent_env["DEVICE_ID"] = enrolled.stdout.strip().splitlines()[-1]
+        return agent_env
+
+    def wait_for(self, predicate, timeout: float = 120, every: float = 0.5):  # type: ignore[no-untyped-def]
+        """Poll until predicate() returns something truthy; that value."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(every)
+        raise AssertionError(f"timed out waiting; server log:\n{self.log_path.read_text()[-3000:]}")
+
+
+@contextmanager
+def server_process(workdir: Path, model_cache: Path, **extra: str) -> Iterator[Server]:
+    """A started server, stopped at the end."""
+    server = Server(workdir, model_cache, **extra)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        server.api.close()
+
+
+class AgentProcess:
+    """`kesheng agent run` in the background, its log kept for the keys it spooled."""
+
+    def __init__(self, env: dict[str, str], log_path: Path, *args: str) -> None:
+        self.log_path = log_path
+        with log_path.open("a") as log:
+            self.process = subprocess.Popen(
+                [*KESHENG, "agent", "run", *args],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def wait_capturing(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while "capturing from" not in self.log_path.read_text():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError("agent did not start capturing:\n" + self.log_path.read_text()[-3000:])
+            time.sleep(0.1)
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 60) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        return self.process.wait(timeout=timeout)
+
+    def spooled_keys(self) -> list[str]:
+        return _SPOOLED.findall(self.log_path.read_text())
+
+
+# ---- PulseAudio -------------------------------------------------------------------------------
+
+
+def pulseaudio_ready() -> bool:
+    """Start PulseAudio if needed; False (skip) without it, a failure in CI."""
+    if shutil.which("pulseaudio") is None or shutil.which("pactl") is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must test real audio devices: pulseaudio is not installed (scripts/test.sh installs it)")
+        return False
+    subprocess.run(["pulseaudio", "--start", "--exit-idle-time=-1"], capture_output=True, check=False)
+    return subprocess.run(["pactl", "info"], capture_output=True, check=False).returncode == 0
+
+
+# PulseAudio's own default order for 1-8 channels: a recording stream that asks for N channels gets
+# this map, so the sink and paplay use it too and channel i arrives as channel i.
+_POSITIONS = ("front-left", "front-right", "rear-left", "rear-right", "front-center", "lfe", "side-left", "side-right")
+
+
+def channel_map(channels: int) -> str:
+    return "mono" if channels == 1 else ",".join(_POSITIONS[:channels])
+
+
+def load_sink(name: str, channels: int = 1) -> str:
+    """A null sink (its monitor is the 'microphone'); returns the module id to unload."""
+    result = subprocess.run(
+        [
+            "pactl",
+            "load-module",
+            "module-null-sink",
+            f"sink_name={name}",
+            f"channels={channels}",
+            f"channel_map={channel_map(channels)}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def unload_module(module: str) -> None:
+    subprocess.run(["pactl", "unload-module", module], capture_output=True, check=False)
+
+
+@contextmanager
+def null_sink(name: str, channels: int = 1) -> Iterator[str]:
+    """A null sink for the test; yields the monitor source name."""
+    module = load_sink(name, channels)
+    try:
+        yield f"{name}.monitor"
+    finally:
+        unload_module(module)
+
+
+def play(sink: str, wav: Path, wait: bool = True) -> subprocess.Popen[bytes]:
+    """paplay a WAV into a sink, channel i to channel i."""
+    with wave.open(str(wav), "rb") as f:
+        channels = f.getnchannels()
+    process = subprocess.Popen(["paplay", f"--device={sink}", f"--channel-map={channel_map(channels)}", str(wav)])
+    if wait:
+        process.wait(timeout=300)
+    return process
+
+
+def write_wav(path: Path, samples: np.ndarray, rate: int = 16000) -> Path:
+    """(n,) or (n, channels) float samples → 16-bit WAV."""
+    data = samples.reshape(len(samples), -1)
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(data.shape[1])
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes((np.clip(data, -1, 1) * 32767).astype("<i2").tobytes())
+    return path
+
+
+def read_wav(path: Path) -> tuple[np.ndarray, int]:
+    """16-bit WAV → ((n, channels) float32, rate)."""
+    with wave.open(str(path), "rb") as f:
+        rate, channels = f.getframerate(), f.getnchannels()
+        pcm = np.frombuffer(f.readframes(f.getnframes()), dtype="<i2")
+    return (pcm.astype(np.float32) / 32768).reshape(-1, channels), rate
