@@ -30,12 +30,12 @@ from capture.spool import Spool, SpooledUtterance, SpoolFullError, wav_bytes
 from capture.uploader import DeviceRefusedError, Uploader
 from capture.vad import FRAME, StreamingVad
 from kesheng import __version__
-from kesheng.errors import DeviceError
+from kesheng.errors import ConfigError, DeviceError
 
 log = logging.getLogger(__name__)
 
 Mode = Literal["counter", "field"]
-EXIT_OK, EXIT_SPOOL_FULL, EXIT_REFUSED = 0, 3, 4
+EXIT_OK, EXIT_CONFIG, EXIT_SPOOL_FULL, EXIT_REFUSED = 0, 2, 3, 4
 _STALL_SECONDS = 3.0  # no audio for this long from an open stream: treat the device as gone
 
 
@@ -100,7 +100,10 @@ class Agent:
         self.cutter = UtteranceCutter(config.cutter)
         self.levels = Levels()
         self.spool_full = False
+        self.full_error: str | None = None
         self.refused: str | None = None
+        self.config_error: str | None = None
+        self._missing_logged = -math.inf
         self.spooled = 0
         self._customer_changes: queue.Queue[str] = queue.Queue()
         self._resampler: soxr.ResampleStream | None = None
@@ -138,8 +141,13 @@ class Agent:
                 thread.join(timeout=self.config.shutdown_grace + 5)
             self._final_upload()
             self._send_heartbeat()
+            for fatal in (self.config_error, self.full_error):  # the reason capture stopped outranks upload noise
+                if fatal:
+                    self.spool.note_error(fatal)
         if self.refused:
             return EXIT_REFUSED
+        if self.config_error:
+            return EXIT_CONFIG
         return EXIT_SPOOL_FULL if self.spool_full else EXIT_OK
 
     # ---- capture -------------------------------------------------------------------------------
@@ -168,10 +176,20 @@ class Agent:
     def _open(self) -> bool:
         try:
             self.source.open()
+        except ConfigError as exc:
+            self.config_error = str(exc)
+            self.spool.note_error(str(exc))
+            log.error("%s", exc)
+            self.stop_event.set()
+            return False
         except DeviceError as exc:
-            log.warning("%s; retrying", exc)
+            now = time.monotonic()
+            if now - self._missing_logged > 30:  # say it once, then every 30 s, while waiting for it
+                log.warning("%s; waiting for it", exc)
+                self._missing_logged = now
             self.stop_event.wait(self.config.reopen_every)
             return False
+        self._missing_logged = -math.inf
         self._resampler = (
             soxr.ResampleStream(self.source.rate, RATE, self.source.channels, dtype="float32")
             if self.source.rate != RATE
@@ -246,6 +264,7 @@ class Agent:
             self.spool.put(audio, meta)
         except SpoolFullError as exc:
             self.spool_full = True
+            self.full_error = str(exc)
             self.spool.note_error(str(exc))
             log.error("%s", exc)
             self._send_heartbeat()

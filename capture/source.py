@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from devices.listing import InputDevice, portaudio_inputs, sound_server_sources
-from kesheng.errors import DeviceError
+from kesheng.errors import ConfigError, DeviceError
 
 
 class AudioSource(Protocol):
@@ -91,8 +91,8 @@ class DeviceSource:
         self._pulse_source = resolved.pulse_source
         self.rate = int(resolved.info.default_samplerate) or 48000
         self.channels = self.requested_channels or max(1, resolved.info.channels)
-        if resolved.info.channels and self.channels > resolved.info.channels:
-            raise DeviceError(f"{self.device} has {resolved.info.channels} channel(s); the map needs {self.channels}")
+        if resolved.info.channels and self.channels > resolved.info.channels:  # waiting will not fix this
+            raise ConfigError(f"{self.device} has {resolved.info.channels} channel(s); the map needs {self.channels}")
         if resolved.pulse_source:
             os.environ["PULSE_SOURCE"] = resolved.pulse_source  # read by libpulse when the stream opens
         try:

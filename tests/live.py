@@ -227,3 +227,20 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
         rate, channels = f.getframerate(), f.getnchannels()
         pcm = np.frombuffer(f.readframes(f.getnframes()), dtype="<i2")
     return (pcm.astype(np.float32) / 32768).reshape(-1, channels), rate
+
+
+@contextmanager
+def tmpfs(mount_point: Path, size: str) -> Iterator[Path]:
+    """A real tiny tmpfs, so a disk really fills (root only; CI runs as root)."""
+    mount_point.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount_point)], capture_output=True, check=False
+    )
+    if result.returncode != 0:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI runs as root and must test a full disk: {result.stderr!r}")
+        pytest.skip("cannot mount a tmpfs (not root)")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)

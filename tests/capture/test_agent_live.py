@@ -94,7 +94,9 @@ def test_mic_array_roles_and_combined_customer_channels(server: Server, tmp_path
 def test_bluetooth_headset_that_goes_away_is_reopened(server: Server, tmp_path: Path) -> None:
     env = server.enrol(tmp_path)
     sink = "bluez_sink.00_11_22_33_44_66.handsfree_head_unit"
-    first, second = (mono_visit(tmp_path / f"{n}.wav", (n,)) for n in ("counter_inquiry_card", "counter_complaint_fees"))
+    first, second = (
+        mono_visit(tmp_path / f"{n}.wav", (n,)) for n in ("counter_inquiry_card", "counter_complaint_fees")
+    )
     module = load_sink(sink)
     try:
         agent = AgentProcess(env, tmp_path / "agent.log", "--device", f"{sink}.monitor", "--mode", "field")

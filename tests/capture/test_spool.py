@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from capture.spool import Spool, SpooledUtterance, SpoolFullError, wav_bytes
+from tests.live import tmpfs
 
 
 def _utterance(seq: int, seconds: float = 1.0, session: str = "s1") -> tuple[bytes, SpooledUtterance]:
@@ -107,17 +108,8 @@ def test_sigkill_mid_write_never_leaves_a_broken_entry(tmp_path: Path) -> None:
 @pytest.fixture
 def tiny_disk(tmp_path: Path) -> Iterator[Path]:
     """A 200 KB tmpfs, so the disk really fills."""
-    mount_point = tmp_path / "tiny"
-    mount_point.mkdir()
-    result = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(mount_point)], capture_output=True, check=False
-    )
-    if result.returncode != 0:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI runs as root and must test a full disk: {result.stderr!r}")
-        pytest.skip("cannot mount a tmpfs (not root)")
-    yield mount_point
-    subprocess.run(["umount", str(mount_point)], check=False)
+    with tmpfs(tmp_path / "tiny", "200k") as mount_point:
+        yield mount_point
 
 
 def test_full_disk_stops_loudly_and_keeps_what_was_spooled(tiny_disk: Path) -> None:
