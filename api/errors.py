@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from kesheng.errors import (
     AudioError,
     AudioTooLargeError,
+    BusyError,
     ConfigError,
     ConflictError,
     InvalidRequestError,
@@ -20,6 +21,7 @@ _STATUS: tuple[tuple[type[KeshengError], int], ...] = (
     (NotFoundError, 404),
     (AudioTooLargeError, 413),
     (UnsupportedAudioError, 415),
+    (BusyError, 503),
     (ConflictError, 409),
     (AudioError, 422),
     (InvalidRequestError, 422),
@@ -42,4 +44,7 @@ def install(app: FastAPI) -> None:
     async def _handle(_request: Request, exc: KeshengError) -> JSONResponse:
         # AudioError messages name a server-side path; clients only need the reason.
         message = exc.reason if isinstance(exc, AudioError) else str(exc)
-        return JSONResponse({"detail": message, "error": exc.__class__.__name__}, status_code=status_for(exc))
+        headers = {"Retry-After": str(round(exc.retry_after))} if isinstance(exc, BusyError) else None
+        return JSONResponse(
+            {"detail": message, "error": exc.__class__.__name__}, status_code=status_for(exc), headers=headers
+        )

@@ -431,16 +431,18 @@ def agent_upload(
 
     _agent_logging(False)
     settings = _settings()
-    spool = Spool(settings.agent_dir / "spool")
-    spool.recover()
     try:
         url, device_token, _device_id = _agent_credentials(settings, server, token)
+        spool = Spool(settings.agent_dir / "spool")
+        spool.recover()
         uploader = Uploader(url, device_token, spool)
         result = uploader.drain(time.monotonic() + wait)
     except KeshengError as exc:
         raise _fail(exc) from exc
     status = spool.status()
-    summary = {"uploaded": result.sent, "rejected": result.rejected, **status}
+    summary = {"uploaded": result.sent, "rejected": result.rejected} | {
+        k: status[k] for k in ("spooled", "quarantined", "last_error")
+    }
     if as_json:
         print(json.dumps(summary, ensure_ascii=False))
     else:

@@ -10,6 +10,7 @@
     ├── NotFoundError          a record asked for by id does not exist
     ├── InvalidRequestError    a well-formed call with values that make no sense
     │   └── ConflictError          a key that is already taken by different content
+    ├── BusyError              the service is overloaded for now; carries a retry-after in seconds
     └── JobError               a job that failed; carries the job id
 
 The API maps these to HTTP codes in one place (api/errors.py); the CLI prints
@@ -67,6 +68,14 @@ class InvalidRequestError(KeshengError):
 
 class ConflictError(InvalidRequestError):
     """An idempotency key (or other unique name) already used for something else."""
+
+
+class BusyError(KeshengError):
+    """Overloaded for now: the caller should keep what it has and retry after `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
 
 
 class JobError(KeshengError):

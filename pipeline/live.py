@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from capture.audio import file_sha256, probe_audio
-from kesheng.errors import AudioTooLargeError, ConflictError, InvalidRequestError, NotFoundError
+from kesheng.errors import AudioTooLargeError, BusyError, ConflictError, InvalidRequestError, NotFoundError
 from kesheng.settings import ROLES
 from pipeline.importer import Services
-from store.models import CaptureSession, Complaint, Device, Interaction, LiveUtterance, Recording
+from store.models import CaptureSession, Complaint, Device, Interaction, Job, LiveUtterance, Recording
 from store.repository import enqueue_import, find_recording, get_or_create_customer
 
 # Jobs run lowest priority first: a customer at a counter now comes before last month's calls.
@@ -69,6 +69,12 @@ class LiveResult:
     duplicate: bool
 
 
+def live_backlog(session: Session) -> int:
+    """Live utterances queued or being transcribed."""
+    query = select(func.count()).select_from(Job).where(Job.priority == LIVE_PRIORITY, Job.status == "queued")
+    return session.scalar(query) or 0
+
+
 def ingest_utterance(services: Services, device_id: int, upload: LiveUpload, path: Path) -> LiveResult:
     """Store one live utterance and queue it; a retry of the same key is acknowledged, not stored again."""
     upload.check()
@@ -78,6 +84,8 @@ def ingest_utterance(services: Services, device_id: int, upload: LiveUpload, pat
         raise InvalidRequestError("audio does not match its sha256 (truncated or altered upload)")
     with services.db.transaction() as session:
         known = _known(session, key, sha)
+        if known is None and live_backlog(session) >= services.settings.live_queue_limit:
+            raise BusyError(f"{services.settings.live_queue_limit} live utterances are waiting; retry shortly", 5)
     if known is not None:
         return known
     info = probe_audio(path)  # refuse non-audio before anything is stored
