@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     agent_dir: Path = Field(Path("~/.kesheng-agent"), description="the agent's token and spool")
     enrolment_hours: float = Field(24.0, description="how long a device enrolment code stays valid")
     max_utterance_seconds: float = Field(60.0, description="longest live utterance the server accepts")
+    live_beam_size: int | None = Field(
+        None, ge=1, description="beam size for live utterances; default: asr_beam_size (greedy is faster but worse)"
+    )
     live_queue_limit: int = Field(
         500, description="live utterances waiting to be transcribed before agents are told 503 + Retry-After"
     )

@@ -163,7 +163,8 @@ def _already_stored(session: Session, job: Job, params: dict[str, Any]) -> int |
 
 def _transcribe(services: Services, path: Path, params: dict[str, Any]) -> Transcript:
     roles = tuple(params["roles"]) if params.get("roles") else None
-    return transcribe_file(path, services.transcriber, services.settings, roles)
+    beam = services.settings.live_beam_size if params.get("live") else None
+    return transcribe_file(path, services.transcriber, services.settings, roles, beam)
 
 
 def _store(services: Services, job_id: int, params: dict, transcript: Transcript, analyses: list[Analysis]) -> int:

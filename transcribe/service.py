@@ -76,9 +76,16 @@ def transcribe_audio(
 
 
 def transcribe_file(
-    path: Path, transcriber: Transcriber, settings: Settings, roles: tuple[str, ...] | None = None
+    path: Path,
+    transcriber: Transcriber,
+    settings: Settings,
+    roles: tuple[str, ...] | None = None,
+    beam_size: int | None = None,
 ) -> Transcript:
     """Decode and transcribe one file; stereo files are split using the role map."""
     roles = roles or settings.role_map
     audio = decode_audio(path, split_stereo=len(roles) >= 2, max_seconds=settings.max_audio_seconds)
-    return transcribe_audio(audio, transcriber, decode_options(settings), roles, settings.output_script, file=str(path))
+    options = decode_options(settings)
+    if beam_size is not None:
+        options = replace(options, beam_size=beam_size)
+    return transcribe_audio(audio, transcriber, options, roles, settings.output_script, file=str(path))
