@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,22 +12,10 @@ import pytest
 
 from tests import badfiles
 from tests.conftest import AUDIO
+from tests.live import API_KEY, kesheng_env, run_cli, server_process
 
-KESHENG = [sys.executable, "-m", "kesheng.cli"]
-
-
-def _env(data_dir: Path, model_cache: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KESHENG_")}
-    env.update(KESHENG_DATA_DIR=str(data_dir), KESHENG_MODEL_CACHE=str(model_cache), COLUMNS="200", **extra)
-    return env
-
-
-def run(
-    args: list[str], env: dict[str, str], stdin: str | None = None, timeout: float = 300
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*KESHENG, *args], input=stdin, capture_output=True, text=True, env=env, timeout=timeout, check=False
-    )
+_env = kesheng_env
+run = run_cli
 
 
 @pytest.fixture
@@ -139,39 +122,15 @@ def test_bad_manifest(env: dict[str, str], tmp_path: Path) -> None:
     assert run(["import", str(manifest)], env).returncode == 1
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path: Path, model_cache: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    port = _free_port()
-    env = _env(tmp_path / "server-data", model_cache, KESHENG_API_KEY="cli-key")
-    log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen([*KESHENG, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.3)
-        else:
-            raise AssertionError("server did not start: " + (tmp_path / "server.log").read_text())
-        yield url, env
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
+    with server_process(tmp_path, model_cache) as running:
+        yield running.url, running.env
 
 
 def test_import_to_a_running_server(server: tuple[str, dict[str, str]], tmp_path: Path, model_cache: Path) -> None:
     url, _server_env = server
-    client_env = _env(tmp_path / "client-data", model_cache, KESHENG_API_KEY="cli-key")
+    client_env = _env(tmp_path / "client-data", model_cache, KESHENG_API_KEY=API_KEY)
     result = run(
         [
             "import",
@@ -189,7 +148,7 @@ def test_import_to_a_running_server(server: tuple[str, dict[str, str]], tmp_path
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert " done " in result.stdout
-    listed = httpx.get(f"{url}/api/v1/complaints", headers={"X-API-Key": "cli-key"}).json()
+    listed = httpx.get(f"{url}/api/v1/complaints", headers={"X-API-Key": API_KEY}).json()
     assert listed["total"] == 1 and listed["items"][0]["customer"] == "C9"
     assert listed["items"][0]["category"] == "fees"
     wrong_key = run(["import", str(AUDIO / "counter_praise.wav"), "--server", url, "--api-key", "nope"], client_env)
@@ -225,5 +184,5 @@ def test_devices_add_and_enrol_against_a_server(server: tuple[str, dict[str, str
 
     again = run(["devices", "enrol", "--server", url, "--code", code], agent_env)
     assert again.returncode == 1 and "already used" in again.stderr
-    listed = httpx.get(f"{url}/api/v1/devices", headers={"X-API-Key": "cli-key"}).json()
+    listed = httpx.get(f"{url}/api/v1/devices", headers={"X-API-Key": API_KEY}).json()
     assert listed[0]["name"] == "counter-2" and listed[0]["health"] == "never_seen"
