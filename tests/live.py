@@ -119,13 +119,13 @@ def server_process(workdir: Path, model_cache: Path, **extra: str) -> Iterator[S
 class AgentProcess:
     """`kesheng agent run` in the background, its log kept for the keys it spooled."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, *args: str) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, *args: str, stdin: int = subprocess.DEVNULL) -> None:
         self.log_path = log_path
         with log_path.open("a") as log:
             self.process = subprocess.Popen(
                 [*KESHENG, "agent", "run", *args],
                 env=env,
-                stdin=subprocess.DEVNULL,
+                stdin=stdin,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
@@ -140,7 +140,10 @@ class AgentProcess:
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 60) -> int:
         if self.process.poll() is None:
             self.process.send_signal(sig)
-        return self.process.wait(timeout=timeout)
+        code = self.process.wait(timeout=timeout)
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        return code
 
     def spooled_keys(self) -> list[str]:
         return _SPOOLED.findall(self.log_path.read_text())

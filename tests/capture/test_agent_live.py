@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,6 +71,8 @@ def test_counter_microphone_to_customer_record(server: Server, tmp_path: Path) -
     assert utterances[-1]["start"] > 8  # on the visit's own timeline, not each clip's
     status = server.api.get("/api/v1/devices").json()[0]
     assert status["last_seen_at"] is not None and status["health"] in ("ok", "warning")
+    assert status["input_level_db"] is not None and -90 < status["input_level_db"] < 0  # it heard the visit
+    assert status["spool_backlog"] == 0 and status["spool_full"] is False
 
 
 def test_mic_array_roles_and_combined_customer_channels(server: Server, tmp_path: Path) -> None:
@@ -120,3 +123,26 @@ def test_bluetooth_headset_that_goes_away_is_reopened(server: Server, tmp_path: 
         assert session.scalar(select(func.count()).select_from(Utterance)) >= 2
     db.dispose()
     assert os.environ.get("PULSE_SOURCE") is None  # the agent's choice of source stays in its process
+
+
+def test_staff_type_the_next_customer_and_a_new_session_begins(server: Server, tmp_path: Path) -> None:
+    env = server.enrol(tmp_path)
+    first, second = (mono_visit(tmp_path / f"{n}.wav", (n,)) for n in ("counter_inquiry_card", "counter_praise"))
+    with null_sink("kesheng_live_queue") as monitor:
+        agent = AgentProcess(
+            env, tmp_path / "agent.log", "--device", monitor, "--customer", "Q-001", stdin=subprocess.PIPE
+        )
+        agent.wait_capturing()
+        play("kesheng_live_queue", first)
+        server.wait_for(lambda: len(stored_keys(server)) == 1)
+        assert agent.process.stdin is not None
+        agent.process.stdin.write(b"Q-002\n")  # the next ticket is called
+        agent.process.stdin.flush()
+        server.wait_for(lambda: "new session" in agent.log_path.read_text(), timeout=30)
+        play("kesheng_live_queue", second)
+        server.wait_for(lambda: len(stored_keys(server)) == 2)
+        assert agent.stop() == 0
+    sessions = server.api.get("/api/v1/capture-sessions").json()
+    assert [(s["customer"], s["utterances"]) for s in sessions] == [("Q-002", 1), ("Q-001", 1)]
+    timeline = server.api.get("/api/v1/customers/Q-002/timeline").json()
+    assert len(timeline["interactions"]) == 1
