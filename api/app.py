@@ -7,7 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors
+from api import errors, health
+from api.health import metrics_registry
 from api.limits import BodySizeLimit
 from api.routes import complaints, customers, devices, interactions, jobs, recordings, sessions
 from kesheng import __version__
@@ -23,8 +24,9 @@ def create_app(settings: Settings, services: Services | None = None, run_workers
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = services or build_services(settings)
+        app.state.metrics = metrics_registry(app.state.services)
         app.state.pool = None
-        if run_workers:
+        if run_workers and settings.workers > 0:  # 0: separate `kesheng worker` processes do the work
             app.state.pool = WorkerPool(app.state.services, settings.workers, settings.poll_interval)
             app.state.pool.start()
         try:
@@ -44,10 +46,6 @@ def create_app(settings: Settings, services: Services | None = None, run_workers
         app.include_router(module.router, prefix="/api/v1")
     errors.install(app)
 
-    @app.get("/healthz", tags=["health"])
-    def healthz() -> dict[str, str]:
-        """Liveness: the process answers."""
-        return {"status": "ok"}
-
+    app.include_router(health.router)
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_mb * 2**20 + 64 * 1024)
     return app

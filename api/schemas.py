@@ -12,7 +12,7 @@ from store.models import CaptureSession, Complaint, Device, Interaction, Job, Ut
 
 class JobOut(BaseModel):
     id: int
-    status: str = Field(description="queued | running | done | failed")
+    status: str = Field(description="queued | running | done | failed | dead (gave up after max attempts)")
     duplicate: bool = Field(False, description="true when this audio was already imported with this model")
     interaction_id: int | None
     error: str | None

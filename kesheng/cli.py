@@ -144,7 +144,7 @@ def import_(
     for column in ("file", "status", "duration", "utterances", "complaints", "detail"):
         table.add_column(column)
     for row in rows:
-        style = {"done": "green", "duplicate": "cyan", "failed": "red"}.get(row.status, "")
+        style = {"done": "green", "duplicate": "cyan", "failed": "red", "dead": "red"}.get(row.status, "")
         table.add_row(
             row.file,
             f"[{style}]{row.status}[/{style}]" if style else row.status,
@@ -154,7 +154,7 @@ def import_(
             row.detail,
         )
     out.print(table)
-    if any(r.status == "failed" for r in rows):
+    if any(r.status in ("failed", "dead") for r in rows):
         raise typer.Exit(1)
 
 
@@ -179,6 +179,50 @@ def serve(
         err.print(f"API key (from {key_file}; set KESHENG_API_KEY to choose one): {settings.api_key}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     uvicorn.run(create_app(settings), host=host, port=port)
+
+
+@app.command()
+def worker(
+    threads: Annotated[int, typer.Option(help="worker threads per process")] = 1,
+    processes: Annotated[int, typer.Option(help="worker processes on this machine")] = 1,
+) -> None:
+    """Run workers without the API, against KESHENG_DATABASE_URL; run it on as many machines as you like."""
+    import signal
+    import subprocess
+    import threading
+
+    if threads < 1 or processes < 1:
+        raise _fail(KeshengError("--threads and --processes must be at least 1"))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if processes > 1:  # one process each: every process loads its own model and decodes in parallel
+        command = [sys.executable, "-m", "kesheng.cli", "worker", "--threads", str(threads)]
+        children = [subprocess.Popen(command) for _ in range(processes)]
+
+        def forward(signum: int, _frame: object) -> None:
+            for child in children:
+                child.send_signal(signum)
+
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, forward)
+        codes = [c.wait() for c in children]
+        raise typer.Exit(max(codes))
+    from pipeline.services import build_services
+    from pipeline.worker import WorkerPool
+
+    settings = _settings()
+    try:
+        services = build_services(settings)
+    except KeshengError as exc:
+        raise _fail(exc) from exc
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    pool = WorkerPool(services, threads, settings.poll_interval)
+    pool.start()
+    err.print(f"worker: {threads} thread(s) on {services.db.engine.url.render_as_string()}; Ctrl-C stops")
+    stop.wait()
+    err.print("stopping: finishing the current job(s)")
+    pool.stop(timeout=600)
 
 
 @app.command()

@@ -129,7 +129,7 @@ def import_remote(
         while open_jobs and time.monotonic() < deadline:
             for job_id, row in list(open_jobs.items()):
                 job = client.get(f"/api/v1/jobs/{job_id}").raise_for_status().json()
-                if job["status"] in ("done", "failed"):
+                if job["status"] in ("done", "failed", "dead"):
                     if row.status != "duplicate":
                         row.status = job["status"]
                     row.detail = job["error"] or f"job {job_id}, interaction {job['interaction_id']}"

@@ -70,8 +70,12 @@ class Settings(BaseSettings):
 
     # Service
     api_key: str | None = Field(None, description="required by the API; serve generates one if unset")
-    workers: int = Field(1, description="embedded worker threads")
+    workers: int = Field(1, ge=0, description="embedded worker threads; 0 when `kesheng worker` runs elsewhere")
     poll_interval: float = 0.5
+    job_lease_seconds: float = Field(
+        60.0, gt=0, description="a running job whose worker is silent this long is taken over by another"
+    )
+    job_max_attempts: int = Field(3, ge=1, description="tries before a job whose worker keeps dying is dead-lettered")
 
     @field_validator("stereo_roles")
     @classmethod

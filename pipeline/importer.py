@@ -137,11 +137,17 @@ def process_job(services: Services, job_id: int) -> None:
     except KeshengError as exc:
         reason = exc.reason if isinstance(exc, AudioError) else str(exc)  # not the audio store's path
         log.info("job %s failed: %s", job_id, reason)
-        _finish(db, job_id, "failed", error=reason)
+        _finish(db, job_id, "failed", error=reason, error_kind=exc.__class__.__name__)
         return
     except Exception as exc:  # a bug must fail the job visibly, not kill the worker
         log.exception("job %s crashed", job_id)
-        _finish(db, job_id, "failed", error=f"internal error: {exc.__class__.__name__}: {exc}")
+        _finish(
+            db,
+            job_id,
+            "failed",
+            error=f"internal error: {exc.__class__.__name__}: {exc}",
+            error_kind=exc.__class__.__name__,
+        )
         return
     _finish(db, job_id, "done", interaction_id=interaction_id)
 
@@ -251,7 +257,13 @@ def _tags(analysis: Analysis) -> list[Tag]:
 
 
 def _finish(
-    db: Database, job_id: int, status: str, *, interaction_id: int | None = None, error: str | None = None
+    db: Database,
+    job_id: int,
+    status: str,
+    *,
+    interaction_id: int | None = None,
+    error: str | None = None,
+    error_kind: str | None = None,
 ) -> None:
     with db.transaction() as session:
         job = session.get(Job, job_id)
@@ -260,4 +272,5 @@ def _finish(
         job.status = status
         job.interaction_id = interaction_id
         job.error = error
+        job.error_kind = error_kind
         job.finished_at = utcnow()

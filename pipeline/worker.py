@@ -11,23 +11,45 @@ import threading
 from collections.abc import Callable
 
 from pipeline.importer import Services, process_job
-from store.repository import claim_next_job, requeue_running_jobs
+from store.repository import claim_next_job, renew_lease, requeue_running_jobs
 
 log = logging.getLogger(__name__)
 
 
 def claim(services: Services) -> int | None:
-    """Claim the next queued job; its id, or None when the queue is empty."""
+    """Claim the next job (queued, or running with a lapsed lease); its id, or None when there is none."""
+    settings = services.settings
     with services.db.transaction() as session:
-        job = claim_next_job(session)
+        job = claim_next_job(session, settings.job_lease_seconds, settings.job_max_attempts)
         return job.id if job else None
+
+
+def run_job(services: Services, job_id: int) -> None:
+    """Run a claimed job, renewing its lease meanwhile so no other worker takes it over."""
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(services.settings.job_lease_seconds / 3):
+            try:
+                with services.db.transaction() as session:
+                    renew_lease(session, job_id)
+            except Exception:  # a database hiccup: the next renewal tries again
+                log.warning("could not renew the lease of job %s", job_id, exc_info=True)
+
+    renewer = threading.Thread(target=renew, name=f"kesheng-lease-{job_id}", daemon=True)
+    renewer.start()
+    try:
+        process_job(services, job_id)
+    finally:
+        stop.set()
+        renewer.join()
 
 
 def run_pending(services: Services, on_done: Callable[[int], None] | None = None) -> int:
     """Run queued jobs in this thread until none are left; returns how many ran."""
     count = 0
     while (job_id := claim(services)) is not None:
-        process_job(services, job_id)
+        run_job(services, job_id)
         count += 1
         if on_done:
             on_done(job_id)
@@ -47,14 +69,21 @@ class WorkerPool:
 
     def start(self) -> None:
         """Resume unfinished jobs and start the threads."""
-        with self.services.db.transaction() as session:
-            resumed = requeue_running_jobs(session)
-        if resumed:
-            log.info("resuming %d unfinished job(s)", resumed)
+        if self.services.db.url.startswith("sqlite"):
+            # One machine, so whatever is running was ours: resume it now. On a shared database
+            # other machines' workers may be alive; their jobs are only taken over when leases lapse.
+            with self.services.db.transaction() as session:
+                resumed = requeue_running_jobs(session)
+            if resumed:
+                log.info("resuming %d unfinished job(s)", resumed)
         for i in range(self.threads):
             thread = threading.Thread(target=self._loop, name=f"kesheng-worker-{i}", daemon=True)
             thread.start()
             self._workers.append(thread)
+
+    def alive(self) -> bool:
+        """Every worker thread is running."""
+        return bool(self._workers) and all(t.is_alive() for t in self._workers)
 
     def notify(self) -> None:
         """Wake idle workers now instead of at the next poll (a job was just queued)."""
@@ -79,4 +108,4 @@ class WorkerPool:
                 self._wake.wait(self.poll_interval)
                 self._wake.clear()
                 continue
-            process_job(self.services, job_id)
+            run_job(self.services, job_id)

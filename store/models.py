@@ -12,7 +12,8 @@ CHANNELS = ("counter", "field", "call")
 ROLES = ("staff", "customer", "unknown")
 SEVERITIES = ("none", "low", "medium", "high")
 COMPLAINT_STATUSES = ("new", "in_review", "resolved", "dismissed")
-JOB_STATUSES = ("queued", "running", "done", "failed")
+JOB_STATUSES = ("queued", "running", "done", "failed", "dead")  # dead: gave up after max attempts
+JOB_FINAL = ("done", "failed", "dead")
 
 
 def utcnow() -> datetime:
@@ -192,7 +193,10 @@ class Job(Base):
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     interaction_id: Mapped[int | None] = mapped_column(ForeignKey("interactions.id"))
     error: Mapped[str | None] = mapped_column(Text)
+    error_kind: Mapped[str | None] = mapped_column(String(64))  # exception class, for metrics
     attempts: Mapped[int] = mapped_column(default=0)
+    # A running job's lease: renewed while a worker is alive on it; when it runs out another takes over.
+    heartbeat_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Update, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, Update, and_, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from kesheng.errors import InvalidRequestError, NotFoundError
@@ -89,29 +89,61 @@ def _rows_updated(session: Session, statement: Update) -> int:
     return result.rowcount
 
 
-def claim_job(session: Session, job_id: int) -> bool:
-    """Move one queued job to running; False if another worker got there first."""
-    # The status check inside the UPDATE is what makes the claim safe between workers.
+def claim_job(session: Session, job_id: int, lease_seconds: float = 60.0) -> bool:
+    """Move one job to running: a queued one, or a running one whose lease ran out (its worker died).
+
+    False if another worker got there first: the condition inside the UPDATE is what makes the
+    claim safe between workers on any number of machines.
+    """
+    now = utcnow()
     claim = (
         update(Job)
-        .where(Job.id == job_id, Job.status == "queued")
-        .values(status="running", started_at=utcnow(), attempts=Job.attempts + 1)
+        .where(Job.id == job_id, _claimable(now, lease_seconds))
+        .values(status="running", started_at=now, heartbeat_at=now, attempts=Job.attempts + 1)
     )
     return _rows_updated(session, claim) == 1
 
 
-def claim_next_job(session: Session) -> Job | None:
-    """Claim the most urgent queued job (lowest priority, then oldest); None when the queue is empty."""
+def _claimable(now: datetime, lease_seconds: float) -> ColumnElement[bool]:
+    stale = now - timedelta(seconds=lease_seconds)
+    return or_(
+        Job.status == "queued",
+        and_(Job.status == "running", or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < stale)),
+    )
+
+
+def claim_next_job(session: Session, lease_seconds: float = 60.0, max_attempts: int = 3) -> Job | None:
+    """Claim the most urgent job (lowest priority, then oldest); None when there is nothing to do.
+
+    A job already tried `max_attempts` times (its workers kept dying on it) is not run again: it
+    becomes `dead`, with its last error kept, and never loops.
+    """
     while True:
-        job_id = session.scalar(select(Job.id).where(Job.status == "queued").order_by(Job.priority, Job.id).limit(1))
-        if job_id is None:
+        job = session.scalars(
+            select(Job).where(_claimable(utcnow(), lease_seconds)).order_by(Job.priority, Job.id).limit(1)
+        ).first()
+        if job is None:
             return None
-        if claim_job(session, job_id):
-            return session.get(Job, job_id)
+        if job.attempts >= max_attempts:
+            last = f"; last error: {job.error}" if job.error else ""
+            job.status, job.finished_at = "dead", utcnow()
+            job.error = f"gave up after {job.attempts} attempt(s) (the worker stopped each time){last}"
+            job.error_kind = job.error_kind or "WorkerLost"
+            session.flush()
+            continue
+        if claim_job(session, job.id, lease_seconds):
+            session.refresh(job)
+            return job
+
+
+def renew_lease(session: Session, job_id: int) -> bool:
+    """The worker on a running job is alive; False when the job is no longer running."""
+    renew = update(Job).where(Job.id == job_id, Job.status == "running").values(heartbeat_at=utcnow())
+    return _rows_updated(session, renew) == 1
 
 
 def requeue_running_jobs(session: Session) -> int:
-    """After a restart: jobs left running by a dead process go back to the queue."""
+    """One machine restarting (SQLite): every job it left running goes back to the queue at once."""
     return _rows_updated(session, update(Job).where(Job.status == "running").values(status="queued"))
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import inspect, select
 
 from kesheng.errors import InvalidRequestError, NotFoundError
 from store.db import Database
-from store.models import Complaint, Interaction, Job, Recording, Utterance
+from store.models import Complaint, Interaction, Job, Recording, Utterance, utcnow
 from store.repository import (
     ComplaintFilter,
     claim_next_job,
@@ -17,6 +17,7 @@ from store.repository import (
     get_or_create_branch,
     get_or_create_customer,
     list_complaints,
+    renew_lease,
     requeue_running_jobs,
     update_complaint,
 )
@@ -167,3 +168,27 @@ def test_timestamps_come_back_timezone_aware(db: Database) -> None:
         loaded = get_or_create_customer(session, "TZ1")
         assert loaded is not None and loaded.created_at.tzinfo is not None
         assert abs((datetime.now(UTC) - loaded.created_at).total_seconds()) < 60
+
+
+def test_a_lapsed_lease_is_taken_over_and_a_job_that_keeps_losing_its_worker_goes_dead(db: Database) -> None:
+    with db.transaction() as session:
+        job_id = enqueue_import(session, _recording(session, "d" * 64), "base", {"channel": "call"}).job.id
+    with db.transaction() as session:
+        assert claim_next_job(session, lease_seconds=60).id == job_id
+        assert claim_next_job(session, lease_seconds=60) is None  # its worker is alive: nobody else takes it
+        assert renew_lease(session, job_id)
+    for attempt in (2, 3):  # the worker dies: its lease lapses and another worker takes the job over
+        with db.transaction() as session:
+            session.get(Job, job_id).heartbeat_at = utcnow() - timedelta(seconds=61)
+        with db.transaction() as session:
+            taken = claim_next_job(session, lease_seconds=60, max_attempts=3)
+            assert taken is not None and taken.id == job_id and taken.attempts == attempt
+    with db.transaction() as session:
+        session.get(Job, job_id).heartbeat_at = utcnow() - timedelta(seconds=61)
+    with db.transaction() as session:
+        assert claim_next_job(session, lease_seconds=60, max_attempts=3) is None  # dead, not a fourth run
+        job = session.get(Job, job_id)
+        assert job.status == "dead" and "gave up after 3 attempt(s)" in job.error and job.error_kind == "WorkerLost"
+        assert not renew_lease(session, job_id)
+    with db.transaction() as session:
+        assert claim_next_job(session, lease_seconds=0.0) is None  # and it never comes back

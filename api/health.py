@@ -1,0 +1,140 @@
+"""Liveness, readiness and Prometheus metrics.
+
+Queue figures are read from the jobs table at scrape time, so any API node reports the whole
+cluster's queue, whichever machines the workers run on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import numpy as np
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select, text
+
+from pipeline.importer import Services
+from pipeline.live import LIVE_PRIORITY
+from store.db import alembic_config
+from store.models import JOB_STATUSES, Job, Recording, utcnow
+
+router = APIRouter(tags=["health"])
+WINDOW = timedelta(minutes=15)  # latency and real-time factor are over jobs finished this recently
+
+
+def _kind(priority: int) -> str:
+    return "live" if priority <= LIVE_PRIORITY else "import"
+
+
+class QueueCollector(Collector):
+    """Queue depth by status, job latency, real-time factor and errors by kind, from the database."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def collect(self) -> Iterator[Metric]:
+        since = utcnow() - WINDOW
+        with self.services.db.transaction() as session:
+            counts = session.execute(select(Job.status, Job.priority, func.count()).group_by(Job.status, Job.priority))
+            recent = session.execute(
+                select(Job.priority, Job.created_at, Job.started_at, Job.finished_at, Recording.duration)
+                .join(Recording, Recording.id == Job.recording_id)
+                .where(Job.status == "done", Job.finished_at >= since)
+            ).all()
+            errors = session.execute(
+                select(Job.error_kind, func.count()).where(Job.status.in_(("failed", "dead"))).group_by(Job.error_kind)
+            ).all()
+            depth = {(status, kind): 0 for status in JOB_STATUSES for kind in ("live", "import")}
+            for status, priority, count in counts:
+                depth[(status, _kind(priority))] += count
+
+        jobs = GaugeMetricFamily(
+            "kesheng_jobs", "Jobs by status and kind (live utterance or import)", labels=["status", "kind"]
+        )
+        for (status, kind), count in sorted(depth.items()):
+            jobs.add_metric([status, kind], count)
+        yield jobs
+
+        latency = GaugeMetricFamily(
+            "kesheng_job_latency_seconds",
+            "Queued to done, jobs finished in the last 15 minutes",
+            labels=["kind", "quantile"],
+        )
+        rtf = GaugeMetricFamily(
+            "kesheng_realtime_factor",
+            "Processing seconds per audio second over jobs finished in the last 15 minutes (below 1: faster)",
+            labels=["kind"],
+        )
+        finished = GaugeMetricFamily(
+            "kesheng_jobs_finished_recently", "Jobs done in the last 15 minutes", labels=["kind"]
+        )
+        for kind in ("live", "import"):
+            rows = [r for r in recent if _kind(r.priority) == kind]
+            finished.add_metric([kind], len(rows))
+            if not rows:
+                continue
+            waits = [(r.finished_at - r.created_at).total_seconds() for r in rows]
+            for q in (0.5, 0.95):
+                latency.add_metric([kind, str(q)], float(np.quantile(waits, q)))
+            busy = sum((r.finished_at - (r.started_at or r.created_at)).total_seconds() for r in rows)
+            audio = sum(r.duration or 0.0 for r in rows)
+            if audio:
+                rtf.add_metric([kind], busy / audio)
+        yield from (latency, rtf, finished)
+
+        failures = CounterMetricFamily(
+            "kesheng_job_errors", "Failed and dead-lettered jobs by error kind", labels=["kind"]
+        )
+        for error_kind, count in errors:
+            failures.add_metric([error_kind or "unknown"], count)
+        yield failures
+
+
+def metrics_registry(services: Services) -> CollectorRegistry:
+    """A registry of this app's own (not the process-global one, so several apps can live in one process)."""
+    registry = CollectorRegistry()
+    registry.register(QueueCollector(services))
+    return registry
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(request: Request) -> JSONResponse:
+    """Readiness: the database answers at the newest schema, the models are loaded, the workers run."""
+    checks: dict[str, str] = {}
+    services: Services | None = getattr(request.app.state, "services", None)
+    if services is None:
+        return JSONResponse({"status": "starting", "checks": {"models": "not loaded"}}, status_code=503)
+    checks["models"] = "ok"
+    try:
+        with services.db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+            current = MigrationContext.configure(connection).get_current_revision()
+        head = ScriptDirectory.from_config(alembic_config(services.db.url)).get_current_head()
+        checks["database"] = "ok" if current == head else f"schema at {current}, code expects {head}"
+    except Exception as exc:  # any driver error means not ready; say which kind
+        checks["database"] = f"unreachable: {exc.__class__.__name__}"
+    pool = getattr(request.app.state, "pool", None)
+    if pool is not None:
+        checks["workers"] = "ok" if pool.alive() else "stopped"
+    ready = all(value == "ok" for value in checks.values())
+    return JSONResponse(
+        {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503
+    )
+
+
+@router.get("/metrics")
+def metrics(request: Request) -> Response:
+    """Prometheus text format."""
+    return Response(generate_latest(request.app.state.metrics), media_type="text/plain; version=0.0.4; charset=utf-8")
