@@ -1,7 +1,8 @@
 """The embedded worker pool: threads that claim queued jobs from the database and run them.
 
-Jobs live in the database, so a restarted service picks up where it stopped: jobs left `running`
-by a dead process are queued again on start, and the import itself is idempotent.
+Jobs live in the database, so a restarted service picks up where it stopped: a running job holds
+a lease its worker renews; when a worker dies (on this machine or another) the lease lapses and
+any worker takes the job over, and the import itself is idempotent.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import threading
 from collections.abc import Callable
 
 from pipeline.importer import Services, process_job
-from store.repository import claim_next_job, renew_lease, requeue_running_jobs
+from store.repository import claim_next_job, renew_lease
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def run_pending(services: Services, on_done: Callable[[int], None] | None = None
 
 
 class WorkerPool:
-    """N threads polling the job table; start() requeues what a previous process left running."""
+    """N threads polling the job table for the most urgent claimable job."""
 
     def __init__(self, services: Services, threads: int = 1, poll_interval: float = 0.5) -> None:
         self.services = services
@@ -68,14 +69,7 @@ class WorkerPool:
         self._workers: list[threading.Thread] = []
 
     def start(self) -> None:
-        """Resume unfinished jobs and start the threads."""
-        if self.services.db.url.startswith("sqlite"):
-            # One machine, so whatever is running was ours: resume it now. On a shared database
-            # other machines' workers may be alive; their jobs are only taken over when leases lapse.
-            with self.services.db.transaction() as session:
-                resumed = requeue_running_jobs(session)
-            if resumed:
-                log.info("resuming %d unfinished job(s)", resumed)
+        """Start the threads. Jobs a dead process left running are taken over once their lease lapses."""
         for i in range(self.threads):
             thread = threading.Thread(target=self._loop, name=f"kesheng-worker-{i}", daemon=True)
             thread.start()

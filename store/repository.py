@@ -142,11 +142,6 @@ def renew_lease(session: Session, job_id: int) -> bool:
     return _rows_updated(session, renew) == 1
 
 
-def requeue_running_jobs(session: Session) -> int:
-    """One machine restarting (SQLite): every job it left running goes back to the queue at once."""
-    return _rows_updated(session, update(Job).where(Job.status == "running").values(status="queued"))
-
-
 def get_job(session: Session, job_id: int) -> Job:
     """A job by id."""
     job = session.get(Job, job_id)

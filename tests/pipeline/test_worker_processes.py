@@ -1,0 +1,95 @@
+"""Real `kesheng worker` processes beside an API-only server: SIGKILL mid-transcription, dead letters."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from store.db import Database
+from store.models import Interaction, Job
+from tests.conftest import AUDIO, REAL
+from tests.live import KESHENG, Server, server_process
+
+LEASE = "3"
+
+
+@pytest.fixture
+def cluster(tmp_path: Path, model_cache: Path, database_url: str) -> Iterator[Server]:
+    """An API node with no embedded workers on the shared database; workers are started by the test."""
+    with server_process(
+        tmp_path, model_cache, KESHENG_DATABASE_URL=database_url, KESHENG_WORKERS="0", KESHENG_JOB_LEASE_SECONDS=LEASE
+    ) as server:
+        yield server
+
+
+def start_worker(server: Server, tmp_path: Path, name: str) -> subprocess.Popen[bytes]:
+    with (tmp_path / f"{name}.log").open("w") as log:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen([*KESHENG, "worker", "--threads", "1"], env=server.env, stdout=log, stderr=log)
+
+
+def job_row(server: Server, job_id: int) -> Job:
+    db = Database(server.env["KESHENG_DATABASE_URL"])
+    try:
+        with db.transaction() as session:
+            job = session.get(Job, job_id)
+            assert job is not None
+            return job
+    finally:
+        db.dispose()
+
+
+def upload(server: Server, path: Path) -> int:
+    with path.open("rb") as audio:
+        response = server.api.post("/api/v1/recordings", files={"file": (path.name, audio)})
+    assert response.status_code == 202, response.text
+    return int(response.json()["id"])
+
+
+def long_audio() -> Path:
+    return max(REAL.glob("*.wav"), key=lambda p: p.stat().st_size)  # the 25 s clip: time to kill it mid-way
+
+
+def test_worker_killed_mid_transcription_job_runs_again_elsewhere_once(cluster: Server, tmp_path: Path) -> None:
+    job_id = upload(cluster, long_audio())
+    first = start_worker(cluster, tmp_path, "first")
+    cluster.wait_for(lambda: job_row(cluster, job_id).status == "running", timeout=120, every=0.1)
+    time.sleep(1.0)  # inside Whisper now
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    second = start_worker(cluster, tmp_path, "second")
+    try:
+        done = cluster.wait_for(lambda: job_row(cluster, job_id).status == "done" and job_row(cluster, job_id), 180)
+        assert done.attempts == 2
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=120) == 0
+    db = Database(cluster.env["KESHENG_DATABASE_URL"])
+    with db.transaction() as session:
+        assert session.query(Interaction).count() == 1  # exactly one transcript
+    db.dispose()
+
+
+def test_a_job_that_always_loses_its_worker_is_dead_lettered(cluster: Server, tmp_path: Path) -> None:
+    job_id = upload(cluster, long_audio())
+    for attempt in (1, 2, 3):  # each worker that takes it dies on it
+        worker = start_worker(cluster, tmp_path, f"doomed-{attempt}")
+        cluster.wait_for(lambda: job_row(cluster, job_id).attempts == attempt, timeout=120, every=0.1)  # noqa: B023
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+    survivor = start_worker(cluster, tmp_path, "survivor")
+    other = upload(cluster, AUDIO / "counter_praise.wav")
+    try:
+        cluster.wait_for(lambda: job_row(cluster, other).status == "done", timeout=180)
+        job = cluster.api.get(f"/api/v1/jobs/{job_id}").json()
+        assert job["status"] == "dead" and "gave up after 3 attempt(s)" in job["error"]
+        assert job_row(cluster, job_id).attempts == 3  # never a fourth run, no loop
+    finally:
+        survivor.send_signal(signal.SIGTERM)
+        survivor.wait(timeout=120)
+    metrics = cluster.api.get("/metrics").text
+    assert 'kesheng_job_errors_total{kind="WorkerLost"} 1.0' in metrics
