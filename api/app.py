@@ -26,7 +26,12 @@ def create_app(settings: Settings, services: Services | None = None, run_workers
         app.state.services = services or build_services(settings)
         app.state.metrics = metrics_registry(app.state.services)
         app.state.pool = None
-        if run_workers and settings.workers > 0:  # 0: separate `kesheng worker` processes do the work
+        app.state.broker = None
+        if settings.broker_url:  # Dramatiq: `kesheng worker` processes on any machine do the work
+            from pipeline.broker import setup
+
+            app.state.broker = setup(settings)
+        elif run_workers and settings.workers > 0:  # 0: `kesheng worker` processes poll the database
             app.state.pool = WorkerPool(app.state.services, settings.workers, settings.poll_interval)
             app.state.pool.start()
         try:

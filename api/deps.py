@@ -61,3 +61,13 @@ SessionDep = Annotated[Session, Depends(get_session)]
 ServicesDep = Annotated[Services, Depends(get_services)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def notify_workers(request: Request, job_id: int, priority: int) -> None:
+    """A job was committed: send its message (Dramatiq) or wake the embedded pool."""
+    if request.app.state.broker is not None:
+        from pipeline.broker import send
+
+        send(job_id, priority)
+    elif request.app.state.pool is not None:
+        request.app.state.pool.notify()

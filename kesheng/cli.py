@@ -7,7 +7,7 @@ import logging
 import secrets
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -15,6 +15,11 @@ from rich.table import Table
 
 from kesheng.errors import KeshengError
 from kesheng.settings import Settings, get_settings, parse_roles
+
+if TYPE_CHECKING:  # imported lazily at run time: the CLI starts fast
+    import threading
+
+    from pipeline.importer import Services
 
 app = typer.Typer(
     help="kesheng (客声): voice of the customer for Mandarin-speaking businesses.",
@@ -217,12 +222,39 @@ def worker(
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    where = services.db.engine.url.render_as_string()
+    if settings.broker_url:
+        _dramatiq_worker(services, threads, stop)
+        return
     pool = WorkerPool(services, threads, settings.poll_interval)
     pool.start()
-    err.print(f"worker: {threads} thread(s) on {services.db.engine.url.render_as_string()}; Ctrl-C stops")
+    err.print(f"worker: {threads} thread(s) polling {where}; Ctrl-C stops")
     stop.wait()
     err.print("stopping: finishing the current job(s)")
     pool.stop(timeout=600)
+
+
+def _dramatiq_worker(services: Services, threads: int, stop: threading.Event) -> None:
+    """Consume the Dramatiq queues; re-send messages for jobs that waited too long (lost or orphaned)."""
+    import dramatiq
+
+    from pipeline.broker import resend_stale, setup
+
+    settings = services.settings
+    broker = setup(settings, services_factory=lambda: services)
+    consumer = dramatiq.Worker(broker, worker_threads=threads)
+    consumer.start()
+    err.print(f"worker: {threads} thread(s) on {settings.broker_url} (Dramatiq); Ctrl-C stops")
+    while not stop.wait(settings.job_lease_seconds / 2):
+        try:
+            resent = resend_stale(services, older_than=settings.job_lease_seconds)
+        except Exception:  # the database or the broker is down for a moment; try at the next round
+            logging.getLogger(__name__).warning("could not re-send stale jobs", exc_info=True)
+            continue
+        if resent:
+            logging.getLogger(__name__).info("re-sent %d job(s) that waited too long", resent)
+    err.print("stopping: finishing the current job(s)")
+    consumer.stop(timeout=600_000)
 
 
 @app.command()

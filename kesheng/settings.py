@@ -70,6 +70,9 @@ class Settings(BaseSettings):
 
     # Service
     api_key: str | None = Field(None, description="required by the API; serve generates one if unset")
+    broker_url: str | None = Field(
+        None, description="redis://host:6379/0 (or amqp://): Dramatiq workers (`kesheng worker`) instead of the pool"
+    )
     workers: int = Field(1, ge=0, description="embedded worker threads; 0 when `kesheng worker` runs elsewhere")
     poll_interval: float = 0.5
     job_lease_seconds: float = Field(

@@ -136,6 +136,18 @@ def claim_next_job(session: Session, lease_seconds: float = 60.0, max_attempts: 
             return job
 
 
+def stale_job_ids(session: Session, lease_seconds: float, older_than: float) -> list[tuple[int, int]]:
+    """(id, priority) of claimable jobs queued more than `older_than` seconds ago, most urgent first."""
+    cutoff = utcnow() - timedelta(seconds=older_than)
+    rows = session.execute(
+        select(Job.id, Job.priority)
+        .where(_claimable(utcnow(), lease_seconds), Job.created_at < cutoff)
+        .order_by(Job.priority, Job.id)
+        .limit(1000)
+    )
+    return [(job_id, priority) for job_id, priority in rows]
+
+
 def renew_lease(session: Session, job_id: int) -> bool:
     """The worker on a running job is alive; False when the job is no longer running."""
     renew = update(Job).where(Job.id == job_id, Job.status == "running").values(heartbeat_at=utcnow())

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Header, HTTPException, Request, UploadFile, status
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import CurrentPrincipal, ServicesDep, SessionDep, SettingsDep, bearer_token
+from api.deps import CurrentPrincipal, ServicesDep, SessionDep, SettingsDep, bearer_token, notify_workers
 from api.schemas import (
     DeviceCreate,
     DeviceCreated,
@@ -21,7 +21,7 @@ from api.schemas import (
 )
 from api.uploads import spool_upload
 from kesheng.errors import InvalidRequestError
-from pipeline.live import LiveUpload, ingest_utterance
+from pipeline.live import LIVE_PRIORITY, LiveUpload, ingest_utterance
 from store.devices import (
     DeviceAuthError,
     Heartbeat,
@@ -122,8 +122,8 @@ async def upload_utterance(
         result = await run_in_threadpool(ingest_utterance, services, device_id, upload, tmp)
     finally:
         tmp.unlink(missing_ok=True)
-    if request.app.state.pool is not None and not result.duplicate:
-        request.app.state.pool.notify()
+    if not result.duplicate:
+        notify_workers(request, result.job_id, LIVE_PRIORITY)
     return LiveUtteranceOut(**asdict(result))
 
 

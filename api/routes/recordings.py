@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile, status
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import CurrentPrincipal, ServicesDep, SettingsDep
+from api.deps import CurrentPrincipal, ServicesDep, SettingsDep, notify_workers
 from api.schemas import JobOut
 from api.uploads import spool_upload
 from kesheng.settings import parse_roles
@@ -50,6 +50,6 @@ async def upload_recording(
         )
     finally:
         tmp.unlink(missing_ok=True)
-    if request.app.state.pool is not None:
-        request.app.state.pool.notify()
+    if not result.duplicate:
+        notify_workers(request, result.job.id, result.job.priority)
     return JobOut.of(result.job, duplicate=result.duplicate)

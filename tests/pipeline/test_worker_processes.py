@@ -1,30 +1,40 @@
-"""Real `kesheng worker` processes beside an API-only server: SIGKILL mid-transcription, dead letters."""
+"""Real `kesheng worker` processes beside an API-only server: SIGKILL mid-transcription, dead letters.
+
+Each test runs with the workers polling the database and with Dramatiq over a real Redis, on
+SQLite and PostgreSQL.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 from store.db import Database
 from store.models import Interaction, Job
 from tests.conftest import AUDIO, REAL
-from tests.live import KESHENG, Server, server_process
+from tests.live import KESHENG, Server, redis_server, server_process
 
 LEASE = "3"
 
 
-@pytest.fixture
-def cluster(tmp_path: Path, model_cache: Path, database_url: str) -> Iterator[Server]:
+@pytest.fixture(params=["database", "dramatiq"])
+def cluster(request: pytest.FixtureRequest, tmp_path: Path, model_cache: Path, database_url: str) -> Iterator[Server]:
     """An API node with no embedded workers on the shared database; workers are started by the test."""
-    with server_process(
-        tmp_path, model_cache, KESHENG_DATABASE_URL=database_url, KESHENG_WORKERS="0", KESHENG_JOB_LEASE_SECONDS=LEASE
-    ) as server:
-        yield server
+    env = {"KESHENG_DATABASE_URL": database_url, "KESHENG_WORKERS": "0", "KESHENG_JOB_LEASE_SECONDS": LEASE}
+    with contextlib.ExitStack() as stack:
+        if request.param == "dramatiq":
+            env["KESHENG_BROKER_URL"] = stack.enter_context(redis_server(tmp_path / "redis"))
+        yield stack.enter_context(server_process(tmp_path, model_cache, **env))
 
 
 def start_worker(server: Server, tmp_path: Path, name: str) -> subprocess.Popen[bytes]:
@@ -93,3 +103,33 @@ def test_a_job_that_always_loses_its_worker_is_dead_lettered(cluster: Server, tm
         survivor.wait(timeout=120)
     metrics = cluster.api.get("/metrics").text
     assert 'kesheng_job_errors_total{kind="WorkerLost"} 1.0' in metrics
+
+
+def test_live_utterances_jump_the_bulk_queue(cluster: Server, tmp_path: Path) -> None:
+    imports = [upload(cluster, AUDIO / name) for name in ("counter_praise.wav", "field_cancel_broadband.wav")]
+    agent_env = cluster.enrol(tmp_path)
+    token = json.loads((Path(agent_env["KESHENG_AGENT_DIR"]) / "device.json").read_text())["token"]
+    audio = (AUDIO / "counter_complaint_fees.wav").read_bytes()
+    now = datetime.now(UTC).isoformat()
+    live = httpx.post(
+        f"{cluster.url}/api/v1/devices/utterances",
+        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": f"{agent_env['DEVICE_ID']}:s:0"},
+        data={
+            "session": "s",
+            "seq": "0",
+            "started_at": now,
+            "session_started_at": now,
+            "sha256": hashlib.sha256(audio).hexdigest(),
+        },
+        files={"audio": ("u.wav", audio, "audio/wav")},
+    )
+    assert live.status_code == 202, live.text
+    worker = start_worker(cluster, tmp_path, "one")
+    try:
+        jobs = [live.json()["job_id"], *imports]
+        cluster.wait_for(lambda: all(job_row(cluster, j).status == "done" for j in jobs), timeout=180)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=120)
+    finished = {j: job_row(cluster, j).finished_at for j in jobs}
+    assert finished[jobs[0]] < min(finished[j] for j in imports)  # queued last, done first
