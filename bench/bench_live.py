@@ -38,6 +38,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sqlalchemy import func, select  # noqa: E402
+
 from bench.bench_pipeline import machine  # noqa: E402
 from capture.cutter import CutterOptions  # noqa: E402
 from capture.spool import Spool, SpooledUtterance, wav_bytes  # noqa: E402
@@ -64,21 +66,24 @@ class Counter:
     errors: list[str] = field(default_factory=list)
 
 
-def start_server(workdir: Path, workers: int, live_beam: int | None) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
+def server_env(workdir: Path, **extra: str) -> dict[str, str]:
+    """The environment of the benchmark's server (and workers): fresh data, the shared model cache."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KESHENG_")}
     env.update(
         KESHENG_DATA_DIR=str(workdir / "server"),
         KESHENG_MODEL_CACHE=str(Settings().model_cache_dir),
         KESHENG_API_KEY=API_KEY,
-        KESHENG_WORKERS=str(workers),
+        **extra,
     )
-    if live_beam:
-        env["KESHENG_LIVE_BEAM_SIZE"] = str(live_beam)
-    log = (workdir / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kesheng.cli", "serve", "--port", str(port)], env=env, stdout=log, stderr=log
-    )
+    return env
+
+
+def start_server(workdir: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    with (workdir / "server.log").open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "kesheng.cli", "serve", "--port", str(port)], env=env, stdout=log, stderr=log
+        )
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -87,6 +92,19 @@ def start_server(workdir: Path, workers: int, live_beam: int | None) -> tuple[su
         except httpx.TransportError:
             time.sleep(0.2)
     raise SystemExit("server did not start; see " + str(workdir / "server.log"))
+
+
+def stored_at(db_path: Path) -> dict[str, float]:
+    """Live utterance key → when its utterances were committed (epoch seconds)."""
+    db = Database(f"sqlite:///{db_path}")
+    try:
+        with db.transaction() as session:
+            rows = session.execute(
+                select(LiveUtterance.key, LiveUtterance.stored_at).where(LiveUtterance.stored_at.is_not(None))
+            )
+            return {key: at.timestamp() for key, at in rows}
+    finally:
+        db.dispose()
 
 
 def enrol(url: str, index: int, workdir: Path) -> Counter:
@@ -135,7 +153,10 @@ def run(
 ) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="kesheng-bench-live-") as tmp:
         workdir = Path(tmp)
-        process, url = start_server(workdir, workers, live_beam)
+        extra = {"KESHENG_WORKERS": str(workers)}
+        if live_beam:
+            extra["KESHENG_LIVE_BEAM_SIZE"] = str(live_beam)
+        process, url = start_server(workdir, server_env(workdir, **extra))
         try:
             counters = [enrol(url, i, workdir) for i in range(n)]
             t0 = time.time() + 1.0
@@ -152,23 +173,14 @@ def run(
             for thread in threads:
                 thread.join()
             ended = {k: v for c in counters for k, v in c.ended.items()}
-            db = Database(f"sqlite:///{workdir / 'server' / 'kesheng.db'}")
+            db_path = workdir / "server" / "kesheng.db"
             deadline = time.time() + 300
-            while True:
-                with db.transaction() as session:
-                    stored = {
-                        key: at.timestamp()
-                        for key, at in session.execute(
-                            LiveUtterance.__table__.select()
-                            .with_only_columns(LiveUtterance.key, LiveUtterance.stored_at)
-                            .where(LiveUtterance.stored_at.is_not(None))
-                        )
-                    }
-                    complaints = session.query(Complaint).count()
-                if len(stored) >= len(ended) or time.time() > deadline:
-                    break
+            while len(stored := stored_at(db_path)) < len(ended) and time.time() < deadline:
                 time.sleep(0.5)
             cpu = _cpu_seconds(process.pid) - cpu0
+            db = Database(f"sqlite:///{db_path}")
+            with db.transaction() as session:
+                complaints = session.scalar(select(func.count()).select_from(Complaint)) or 0
             db.dispose()
             via_api = httpx.get(f"{url}/api/v1/complaints", headers={"X-API-Key": API_KEY}).json()["total"]
         finally:
