@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.capture.scenes import mono_visit
-from tests.live import AgentProcess, Server, kesheng_env, null_sink, play, pulseaudio_ready, run_cli, server_process
-
-
-@pytest.fixture
-def server(tmp_path: Path, model_cache: Path) -> Iterator[Server]:
-    with server_process(tmp_path, model_cache) as running:
-        yield running
+from tests.live import AgentProcess, Server, kesheng_env, null_sink, play, pulseaudio_ready, run_cli
 
 
 def test_agent_argument_errors(tmp_path: Path, model_cache: Path) -> None:

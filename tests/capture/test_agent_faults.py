@@ -12,7 +12,6 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,26 +30,15 @@ from tests.live import (
     Server,
     null_sink,
     play,
-    pulseaudio_ready,
     read_wav,
     run_cli,
-    server_process,
     tmpfs,
 )
 
 SINK = "kesheng_fault_mic"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def pulse() -> None:
-    if not pulseaudio_ready():
-        pytest.skip("no PulseAudio server")
-
-
-@pytest.fixture
-def server(tmp_path: Path, model_cache: Path) -> Iterator[Server]:
-    with server_process(tmp_path, model_cache) as running:
-        yield running
+pytestmark = pytest.mark.usefixtures("pulse")
 
 
 def server_rows(server: Server) -> tuple[list[str], int, int]:

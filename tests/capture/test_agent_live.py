@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,20 +12,10 @@ from sqlalchemy import func, select
 from store.db import Database
 from store.models import LiveUtterance, Utterance
 from tests.capture.scenes import TEXTS, VISIT, array_visit, mono_visit
-from tests.live import AgentProcess, Server, load_sink, null_sink, play, pulseaudio_ready, server_process, unload_module
+from tests.live import AgentProcess, Server, load_sink, null_sink, play, unload_module
 from transcribe.quality import cer
 
-
-@pytest.fixture(scope="module", autouse=True)
-def pulse() -> None:
-    if not pulseaudio_ready():
-        pytest.skip("no PulseAudio server")
-
-
-@pytest.fixture
-def server(tmp_path: Path, model_cache: Path) -> Iterator[Server]:
-    with server_process(tmp_path, model_cache) as running:
-        yield running
+pytestmark = pytest.mark.usefixtures("pulse")
 
 
 def server_db(server: Server) -> Database:

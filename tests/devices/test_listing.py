@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,25 +11,17 @@ import pytest
 
 from devices import list_input_devices
 from devices.listing import is_bluetooth
+from tests.live import pulseaudio_ready
 
 BT_SINK = "bluez_sink.00_11_22_33_44_55.handsfree_head_unit"
 ARRAY_SINK = "kesheng_test_array4"
 MONO_SINK = "kesheng_test_counter_mic"
 
 
-def _pulseaudio_ready() -> bool:
-    if shutil.which("pulseaudio") is None or shutil.which("pactl") is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must test real audio devices: pulseaudio is not installed (scripts/test.sh installs it)")
-        return False
-    subprocess.run(["pulseaudio", "--start", "--exit-idle-time=-1"], capture_output=True, check=False)
-    return subprocess.run(["pactl", "info"], capture_output=True, check=False).returncode == 0
-
-
 @pytest.fixture(scope="module")
 def null_sinks() -> Iterator[None]:
     """A mono counter mic, a 4-channel array and a Bluetooth-named headset, as PulseAudio null sinks."""
-    if not _pulseaudio_ready():
+    if not pulseaudio_ready():
         pytest.skip("no PulseAudio server")
     modules = []
     for name, channels in ((MONO_SINK, 1), (ARRAY_SINK, 4), (BT_SINK, 1)):
