@@ -7,6 +7,7 @@ a complaint are on record seconds after they were spoken, while the visit is sti
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -127,11 +128,14 @@ def _store_upload(
     device = session.get(Device, device_id)
     if device is None:
         raise NotFoundError("device", device_id)
-    recording = find_recording(session, sha)
+    # Each live utterance is its own recording, even when its bytes equal another session's (a
+    # digital source, a replay): its session's interaction and its job must not be someone else's.
+    identity = hashlib.sha256(f"{key}:{sha}".encode()).hexdigest()
+    recording = find_recording(session, identity)
     if recording is None:
         recording = Recording(
-            sha256=sha,
-            path=services.audio_store.put(path, sha, ".wav"),
+            sha256=identity,
+            path=services.audio_store.put(path, identity, ".wav"),
             original_name=f"{upload.session}-{upload.seq}.wav",
             format="wav",
             size_bytes=path.stat().st_size,

@@ -162,3 +162,17 @@ def test_bad_live_uploads_are_refused_and_store_nothing(client: TestClient, serv
     with services.db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(LiveUtterance)) == 1
         assert session.scalar(select(func.count()).select_from(Complaint)) == 0
+
+
+def test_identical_audio_in_two_sessions_lands_in_each(client: TestClient, services: Services) -> None:
+    device = enrol(client)
+    audio = (AUDIO / "counter_complaint_fees.wav").read_bytes()  # a digital source: byte-identical captures
+    first = send(client, device, audio, 0, session="visit-a")
+    second = send(client, device, audio, 0, session="visit-b")
+    assert first.status_code == second.status_code == 202
+    assert first.json()["interaction_id"] != second.json()["interaction_id"]
+    assert first.json()["job_id"] != second.json()["job_id"]
+    run_pending(services)
+    for sent in (first, second):
+        interaction = client.get(f"/api/v1/interactions/{sent.json()['interaction_id']}", headers=KEY).json()
+        assert len(interaction["utterances"]) >= 1
