@@ -38,6 +38,15 @@ class Settings(BaseSettings):
     asr_compute_type: str = Field("auto", description="int8 on CPU, float16 on CUDA when auto")
     asr_cpu_threads: int = Field(0, description="0: one per core")
     asr_beam_size: int = 5
+    asr_window_seconds: float = Field(
+        15.0, ge=1, le=30, description="speech per Whisper call, cut at pauses; longer is faster but skips more"
+    )
+    asr_batch_size: int = Field(
+        0,
+        ge=0,
+        description="above 1: faster-whisper's batched pipeline, this many clips per call; "
+        "0: 8 on a GPU, 1 (not batched) on CPU, where batching measured slower",
+    )
     asr_language: str | None = Field("zh", description="None lets Whisper detect")
     asr_initial_prompt: str = "以下是普通话的句子。"
     output_script: OutputScript = OutputScript.simplified

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
 
 import numpy as np
 
-from transcribe.hallucination import HallucinationLimits, keep_segment, strip_repetition
+from transcribe.hallucination import HallucinationLimits, echoes_prompt, keep_segment, strip_repetition
 from transcribe.model import ModelSpec, load_whisper
 from transcribe.segmenting import SpeechMap, split_segment
 from transcribe.types import Segment
@@ -23,6 +23,10 @@ class DecodeOptions:
     initial_prompt: str | None = "以下是普通话的句子。"
     hotwords: str | None = None
     vad: bool = True
+    window_seconds: float = 15.0  # speech decoded per call, cut at pauses (see pack_windows)
+    # Above 1: every speech clip its own window, this many per model call. 0: GPU_BATCH_SIZE on a
+    # GPU; on CPU one (a window per clip costs twice the CPU time of packed windows, measured).
+    batch_size: int = 0
     limits: HallucinationLimits = field(default_factory=HallucinationLimits)
 
 
@@ -45,15 +49,46 @@ class Transcriber(Protocol):
 
 
 SAMPLE_RATE = 16000
+WINDOW_SECONDS = 30.0  # Whisper's input length
+GPU_BATCH_SIZE = 8
 
 
 def find_speech(samples: np.ndarray) -> list[dict[str, int]]:
-    """Speech chunks (sample offsets) found by faster-whisper's Silero VAD."""
+    """Speech clips (sample offsets) found by faster-whisper's Silero VAD, none longer than a window.
+
+    Half a second of silence ends a clip, so windows can be cut at real pauses.
+    """
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     if samples.size == 0:
         return []
-    return get_speech_timestamps(samples, VadOptions())
+    options = VadOptions(min_silence_duration_ms=500, max_speech_duration_s=WINDOW_SECONDS - 1)
+    return get_speech_timestamps(samples, options)
+
+
+def pack_windows(speech: SpeechMap, limit: float) -> list[tuple[float, float]]:
+    """Packed-time windows of whole clips, each as long as fits in `limit` (a longer clip alone).
+
+    Decoding packed audio in plain 30 s windows cuts sentences at window edges, and Whisper then
+    often writes one segment for the rest of the window and skips what follows; the longer the
+    window, the more it skips (bench/bench_accuracy.py measures the long-form error rate).
+    """
+    windows: list[tuple[float, float]] = []
+    start = previous = 0.0
+    for end in speech.chunk_ends:
+        if end - start > limit and previous > start:
+            windows.append((start, previous))
+            start = previous
+        previous = end
+    if previous > start:
+        windows.append((start, previous))
+    return windows
+
+
+def clip_spans(speech: SpeechMap) -> list[tuple[float, float]]:
+    """Packed-time span of each clip."""
+    starts = (0.0, *speech.chunk_ends[:-1])
+    return list(zip(starts, speech.chunk_ends, strict=True))
 
 
 class WhisperTranscriber:
@@ -63,6 +98,7 @@ class WhisperTranscriber:
         self.spec = spec
         self.name = spec.name
         self.model = load_whisper(spec)
+        self._batched: Any = None  # faster_whisper.BatchedInferencePipeline, made on first use
         # CTranslate2 runs one model call at a time well on few cores; serialise instead of thrashing.
         self._lock = threading.Lock()
 
@@ -73,21 +109,19 @@ class WhisperTranscriber:
             return ChannelResult((), options.language)  # silence: nothing to decode, nothing invented
         packed = np.concatenate([samples[c["start"] : c["end"]] for c in speech])
         speech_map = SpeechMap.from_chunks(speech, SAMPLE_RATE)
+        clips = clip_spans(speech_map)
+        batch_size = options.batch_size or (GPU_BATCH_SIZE if self.spec.device == "cuda" else 1)
         with self._lock:
-            raw, info = self.model.transcribe(
-                packed,
-                language=options.language,
-                beam_size=options.beam_size,
-                initial_prompt=options.initial_prompt,
-                hotwords=options.hotwords,
-                vad_filter=False,  # done above, so segment times can be mapped back sentence by sentence
-                condition_on_previous_text=False,  # stops one bad segment from seeding a loop
-            )
-            decoded = list(raw)
+            if batch_size > 1 and all(end - start <= WINDOW_SECONDS for start, end in clips):
+                decoded, language = self._decode_batched(packed, clips, replace(options, batch_size=batch_size))
+            else:
+                decoded, language = self._decode(packed, pack_windows(speech_map, options.window_seconds), options)
         kept = []
         for seg in decoded:
             text = seg.text.strip()
-            if not keep_segment(text, seg.no_speech_prob, seg.avg_logprob, seg.compression_ratio, options.limits):
+            if echoes_prompt(text, options.initial_prompt) or not keep_segment(
+                text, seg.no_speech_prob, seg.avg_logprob, seg.compression_ratio, options.limits
+            ):
                 continue
             text = strip_repetition(text, options.limits.max_repeats)
             for start, end, piece in split_segment(text, seg.start, seg.end, speech_map):
@@ -96,4 +130,48 @@ class WhisperTranscriber:
                         start=start, end=end, text=piece, avg_logprob=seg.avg_logprob, no_speech_prob=seg.no_speech_prob
                     )
                 )
-        return ChannelResult(tuple(kept), info.language)
+        return ChannelResult(tuple(kept), language)
+
+    def _decode(self, packed: np.ndarray, windows: list[tuple[float, float]], options: DecodeOptions):  # type: ignore[no-untyped-def]
+        """One window after another, each ending at a pause; segment times in packed time.
+
+        Each window is its own call: faster-whisper's clip_timestamps can seek past a clip's end and
+        then repeat one segment dozens of times.
+        """
+        decoded = []
+        language = options.language
+        for start, end in windows:
+            audio = packed[round(start * SAMPLE_RATE) : round(end * SAMPLE_RATE)]
+            raw, info = self.model.transcribe(
+                audio,
+                language=options.language,
+                beam_size=options.beam_size,
+                initial_prompt=options.initial_prompt,
+                hotwords=options.hotwords,
+                vad_filter=False,  # done above, so segment times can be mapped back sentence by sentence
+                condition_on_previous_text=False,  # stops one bad segment from seeding a loop
+                temperature=0.0,  # sampled fallbacks make the same file give different text each run
+            )
+            decoded += [replace(seg, start=seg.start + start, end=seg.end + start) for seg in raw]
+            language = info.language
+        return decoded, language
+
+    def _decode_batched(self, packed: np.ndarray, clips: list[tuple[float, float]], options: DecodeOptions):  # type: ignore[no-untyped-def]
+        """Every clip its own window, options.batch_size windows per model call, one segment each."""
+        from faster_whisper import BatchedInferencePipeline
+
+        if self._batched is None:
+            self._batched = BatchedInferencePipeline(self.model)
+        raw, info = self._batched.transcribe(
+            packed,
+            language=options.language,
+            beam_size=options.beam_size,
+            initial_prompt=options.initial_prompt,
+            hotwords=options.hotwords,
+            vad_filter=False,
+            clip_timestamps=[{"start": start, "end": end} for start, end in clips],
+            batch_size=options.batch_size,
+            # With timestamps a batched window cannot seek on after its first segment and drops the rest.
+            without_timestamps=True,
+        )
+        return list(raw), info.language

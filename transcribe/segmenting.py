@@ -79,6 +79,13 @@ def split_segment(text: str, start: float, end: float, speech: SpeechMap) -> lis
         if not (last or pause is not None or SENTENCE_END.search(clause[-1:])):
             continue
         piece_end = end if last else min(max(pause if pause is not None else cursor, piece_start), end)
+        if piece_end <= piece_start:  # snapped back onto its own start: no time of its own
+            if not last:
+                continue  # joins the next piece
+            if out:
+                first, _, joined = out.pop()
+                out.append((first, speech.original(end, is_end=True), joined + piece.strip()))
+                break
         out.append((speech.original(piece_start), speech.original(piece_end, is_end=True), piece.strip()))
         piece_start = cursor = piece_end
         piece = ""

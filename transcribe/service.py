@@ -37,6 +37,8 @@ def decode_options(settings: Settings) -> DecodeOptions:
     return DecodeOptions(
         language=settings.asr_language or None,
         beam_size=settings.asr_beam_size,
+        window_seconds=settings.asr_window_seconds,
+        batch_size=settings.asr_batch_size,
         initial_prompt=settings.asr_initial_prompt or None,
         hotwords=(vocabulary.hotwords() or None) if settings.asr_hotwords else None,
     )
