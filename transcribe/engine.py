@@ -150,7 +150,6 @@ class WhisperTranscriber:
                 hotwords=options.hotwords,
                 vad_filter=False,  # done above, so segment times can be mapped back sentence by sentence
                 condition_on_previous_text=False,  # stops one bad segment from seeding a loop
-                temperature=0.0,  # sampled fallbacks make the same file give different text each run
             )
             decoded += [replace(seg, start=seg.start + start, end=seg.end + start) for seg in raw]
             language = info.language
