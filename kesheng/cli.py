@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # imported lazily at run time: the CLI starts fast
     import threading
 
     from pipeline.importer import Services
+    from pipeline.worker import Lane
 
 app = typer.Typer(
     help="kesheng (客声): voice of the customer for Mandarin-speaking businesses.",
@@ -190,17 +191,29 @@ def serve(
 def worker(
     threads: Annotated[int, typer.Option(help="worker threads per process")] = 1,
     processes: Annotated[int, typer.Option(help="worker processes on this machine")] = 1,
+    queue: Annotated[
+        str,
+        typer.Option(
+            help="which jobs: all (live utterances first, then imports), live (keeps counters fast "
+            "next to long imports), or imports"
+        ),
+    ] = "all",
 ) -> None:
     """Run workers without the API, against KESHENG_DATABASE_URL; run it on as many machines as you like."""
     import signal
     import subprocess
     import threading
 
+    from pipeline.worker import Lane
+
     if threads < 1 or processes < 1:
         raise _fail(KeshengError("--threads and --processes must be at least 1"))
+    if queue not in Lane.__members__:
+        raise _fail(KeshengError(f"--queue must be all, live or imports, not {queue!r}"))
+    lane = Lane(queue)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if processes > 1:  # one process each: every process loads its own model and decodes in parallel
-        command = [sys.executable, "-m", "kesheng.cli", "worker", "--threads", str(threads)]
+        command = [sys.executable, "-m", "kesheng.cli", "worker", "--threads", str(threads), "--queue", queue]
         children = [subprocess.Popen(command) for _ in range(processes)]
 
         def forward(signum: int, _frame: object) -> None:
@@ -224,27 +237,27 @@ def worker(
         signal.signal(signum, lambda *_: stop.set())
     where = services.db.engine.url.render_as_string()
     if settings.broker_url:
-        _dramatiq_worker(services, threads, stop)
+        _dramatiq_worker(services, threads, stop, lane)
         return
-    pool = WorkerPool(services, threads, settings.poll_interval)
+    pool = WorkerPool(services, threads, settings.poll_interval, lane)
     pool.start()
-    err.print(f"worker: {threads} thread(s) polling {where}; Ctrl-C stops")
+    err.print(f"worker: {threads} thread(s) polling {where} for {lane.value} jobs; Ctrl-C stops")
     stop.wait()
     err.print("stopping: finishing the current job(s)")
     pool.stop(timeout=600)
 
 
-def _dramatiq_worker(services: Services, threads: int, stop: threading.Event) -> None:
+def _dramatiq_worker(services: Services, threads: int, stop: threading.Event, lane: Lane) -> None:
     """Consume the Dramatiq queues; re-send messages for jobs that waited too long (lost or orphaned)."""
     import dramatiq
 
-    from pipeline.broker import resend_stale, setup
+    from pipeline.broker import lane_queues, resend_stale, setup
 
     settings = services.settings
-    broker = setup(settings, services_factory=lambda: services)
-    consumer = dramatiq.Worker(broker, worker_threads=threads)
+    broker = setup(settings, services_factory=lambda: services, lane=lane)
+    consumer = dramatiq.Worker(broker, queues=lane_queues(lane), worker_threads=threads)
     consumer.start()
-    err.print(f"worker: {threads} thread(s) on {settings.broker_url} (Dramatiq); Ctrl-C stops")
+    err.print(f"worker: {threads} thread(s) on {settings.broker_url} (Dramatiq) for {lane.value} jobs; Ctrl-C stops")
     while not stop.wait(settings.job_lease_seconds / 2):
         try:
             resent = resend_stale(services, older_than=settings.job_lease_seconds)

@@ -27,7 +27,7 @@ from kesheng.errors import ConfigError
 from kesheng.settings import Settings
 from pipeline.importer import Services
 from pipeline.live import LIVE_PRIORITY
-from pipeline.worker import claim, run_job
+from pipeline.worker import Lane, claim, run_job
 from store.models import JOB_FINAL, Job
 from store.repository import stale_job_ids
 
@@ -38,6 +38,7 @@ _services: Services | None = None
 _services_lock = threading.Lock()
 _factory: Callable[[], Services] | None = None
 _actors: dict[str, Any] = {}
+_lane = Lane.all
 
 
 class JobStillRunning(Exception):
@@ -59,7 +60,9 @@ def make_broker(url: str, heartbeat_ms: int = 60000) -> dramatiq.Broker:
     raise ConfigError(f"KESHENG_BROKER_URL must be redis://, rediss:// or amqp://, not {url.split(':', 1)[0]}://")
 
 
-def setup(settings: Settings, services_factory: Callable[[], Services] | None = None) -> dramatiq.Broker:
+def setup(
+    settings: Settings, services_factory: Callable[[], Services] | None = None, lane: Lane = Lane.all
+) -> dramatiq.Broker:
     """Install the broker named by the settings and declare the actors on it (once per process)."""
     if not settings.broker_url:
         raise ConfigError("no KESHENG_BROKER_URL set")
@@ -80,9 +83,14 @@ def setup(settings: Settings, services_factory: Callable[[], Services] | None = 
             time_limit=24 * 3600 * 1000,
         )(_handle)
     if services_factory is not None:
-        global _factory
-        _factory = services_factory
+        global _factory, _lane
+        _factory, _lane = services_factory, lane
     return broker
+
+
+def lane_queues(lane: Lane) -> set[str] | None:
+    """The Dramatiq queues a worker of the lane consumes (None: all)."""
+    return {Lane.live: {LIVE_QUEUE}, Lane.imports: {IMPORT_QUEUE}}.get(lane)
 
 
 def _process_services() -> Services:
@@ -96,9 +104,10 @@ def _process_services() -> Services:
 
 
 def _handle(job_id: int) -> None:
-    """One message: run the most urgent claimable job; if there is none while this one still runs, retry."""
+    """One message: run the most urgent claimable job of this worker's lane; if there is none while
+    this one still runs, retry."""
     services = _process_services()
-    claimed = claim(services)
+    claimed = claim(services, _lane)
     if claimed is not None:
         run_job(services, claimed)
         return

@@ -10,18 +10,38 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from enum import StrEnum
 
 from pipeline.importer import Services, process_job
+from pipeline.live import LIVE_PRIORITY
 from store.repository import claim_next_job, renew_lease
 
 log = logging.getLogger(__name__)
 
 
-def claim(services: Services) -> int | None:
-    """Claim the next job (queued, or running with a lapsed lease); its id, or None when there is none."""
+class Lane(StrEnum):
+    """Which jobs a worker takes. Next to bulk imports a live utterance waits for the import in
+    hand to finish (minutes for a long call); workers kept for the live lane never make it wait."""
+
+    all = "all"
+    live = "live"
+    imports = "imports"
+
+    @property
+    def priorities(self) -> tuple[int | None, int | None]:
+        """(lowest, highest) job priority this lane takes."""
+        if self is Lane.live:
+            return None, LIVE_PRIORITY
+        if self is Lane.imports:
+            return LIVE_PRIORITY + 1, None
+        return None, None
+
+
+def claim(services: Services, lane: Lane = Lane.all) -> int | None:
+    """Claim the next job of the lane (queued, or running with a lapsed lease); its id, or None."""
     settings = services.settings
     with services.db.transaction() as session:
-        job = claim_next_job(session, settings.job_lease_seconds, settings.job_max_attempts)
+        job = claim_next_job(session, settings.job_lease_seconds, settings.job_max_attempts, lane.priorities)
         return job.id if job else None
 
 
@@ -58,10 +78,11 @@ def run_pending(services: Services, on_done: Callable[[int], None] | None = None
 
 
 class WorkerPool:
-    """N threads polling the job table for the most urgent claimable job."""
+    """N threads polling the job table for the most urgent claimable job of their lane."""
 
-    def __init__(self, services: Services, threads: int = 1, poll_interval: float = 0.5) -> None:
+    def __init__(self, services: Services, threads: int = 1, poll_interval: float = 0.5, lane: Lane = Lane.all) -> None:
         self.services = services
+        self.lane = lane
         self.threads = max(1, threads)
         self.poll_interval = poll_interval
         self._stop = threading.Event()
@@ -94,7 +115,7 @@ class WorkerPool:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                job_id = claim(self.services)
+                job_id = claim(self.services, self.lane)
             except Exception:  # database hiccup: log, back off, keep the worker alive
                 log.exception("could not claim a job")
                 job_id = None

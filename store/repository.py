@@ -112,16 +112,26 @@ def _claimable(now: datetime, lease_seconds: float) -> ColumnElement[bool]:
     )
 
 
-def claim_next_job(session: Session, lease_seconds: float = 60.0, max_attempts: int = 3) -> Job | None:
+def claim_next_job(
+    session: Session,
+    lease_seconds: float = 60.0,
+    max_attempts: int = 3,
+    priorities: tuple[int | None, int | None] = (None, None),
+) -> Job | None:
     """Claim the most urgent job (lowest priority, then oldest); None when there is nothing to do.
 
+    `priorities` (lowest, highest; inclusive, None for open) limits which jobs this worker takes.
     A job already tried `max_attempts` times (its workers kept dying on it) is not run again: it
     becomes `dead`, with its last error kept, and never loops.
     """
+    lowest, highest = priorities
     while True:
-        job = session.scalars(
-            select(Job).where(_claimable(utcnow(), lease_seconds)).order_by(Job.priority, Job.id).limit(1)
-        ).first()
+        query = select(Job).where(_claimable(utcnow(), lease_seconds))
+        if lowest is not None:
+            query = query.where(Job.priority >= lowest)
+        if highest is not None:
+            query = query.where(Job.priority <= highest)
+        job = session.scalars(query.order_by(Job.priority, Job.id).limit(1)).first()
         if job is None:
             return None
         if job.attempts >= max_attempts:

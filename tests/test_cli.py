@@ -104,6 +104,8 @@ def test_import_folder_and_manifest_then_complaints(env: dict[str, str], tmp_pat
         (["import", "/nonexistent/dir/x.wav"], "does not exist"),
         (["import", "--channel", "fax", "x.wav"], "--channel"),
         (["import", "--stereo-roles", "boss,customer", "x.wav"], "unknown role"),
+        (["worker", "--queue", "urgent"], "--queue must be all, live or imports"),
+        (["worker", "--threads", "0"], "at least 1"),
     ],
 )
 def test_import_argument_errors(env: dict[str, str], args: list[str], message: str) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from api.app import create_app
 from pipeline import Services
 from pipeline.importer import ImportRequest, ingest_file
-from pipeline.worker import claim, run_pending
+from pipeline.worker import Lane, claim, run_pending
 from store.models import Complaint, LiveUtterance, Utterance
 from tests.conftest import FIXTURES
 
@@ -127,8 +127,9 @@ def test_live_utterances_run_before_bulk_imports(client: TestClient, services: S
         services.settings,
     )
     live = send(client, enrol(client), (AUDIO / "counter_inquiry_card.wav").read_bytes(), 0)
-    assert claim(services) == live.json()["job_id"]
-    assert claim(services) == bulk.job.id
+    assert claim(services) == live.json()["job_id"]  # queued last, claimed first
+    assert claim(services, Lane.live) is None  # a live-lane worker leaves the import alone
+    assert claim(services, Lane.imports) == bulk.job.id
 
 
 def test_bad_live_uploads_are_refused_and_store_nothing(client: TestClient, services: Services, tmp_path: Path) -> None:

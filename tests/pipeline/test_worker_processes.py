@@ -37,9 +37,10 @@ def cluster(request: pytest.FixtureRequest, tmp_path: Path, model_cache: Path, d
         yield stack.enter_context(server_process(tmp_path, model_cache, **env))
 
 
-def start_worker(server: Server, tmp_path: Path, name: str) -> subprocess.Popen[bytes]:
+def start_worker(server: Server, tmp_path: Path, name: str, queue: str = "all") -> subprocess.Popen[bytes]:
+    command = [*KESHENG, "worker", "--threads", "1", "--queue", queue]
     with (tmp_path / f"{name}.log").open("w") as log:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen([*KESHENG, "worker", "--threads", "1"], env=server.env, stdout=log, stderr=log)
+        return subprocess.Popen(command, env=server.env, stdout=log, stderr=log)
 
 
 def job_row(server: Server, job_id: int) -> Job:
@@ -105,14 +106,14 @@ def test_a_job_that_always_loses_its_worker_is_dead_lettered(cluster: Server, tm
     assert 'kesheng_job_errors_total{kind="WorkerLost"} 1.0' in metrics
 
 
-def test_live_utterances_jump_the_bulk_queue(cluster: Server, tmp_path: Path) -> None:
-    imports = [upload(cluster, AUDIO / name) for name in ("counter_praise.wav", "field_cancel_broadband.wav")]
-    agent_env = cluster.enrol(tmp_path)
+def send_live(server: Server, tmp_path: Path) -> int:
+    """One counter utterance through the device API, as an agent sends it; its job id."""
+    agent_env = server.enrol(tmp_path)
     token = json.loads((Path(agent_env["KESHENG_AGENT_DIR"]) / "device.json").read_text())["token"]
     audio = (AUDIO / "counter_complaint_fees.wav").read_bytes()
     now = datetime.now(UTC).isoformat()
     live = httpx.post(
-        f"{cluster.url}/api/v1/devices/utterances",
+        f"{server.url}/api/v1/devices/utterances",
         headers={"Authorization": f"Bearer {token}", "Idempotency-Key": f"{agent_env['DEVICE_ID']}:s:0"},
         data={
             "session": "s",
@@ -124,12 +125,42 @@ def test_live_utterances_jump_the_bulk_queue(cluster: Server, tmp_path: Path) ->
         files={"audio": ("u.wav", audio, "audio/wav")},
     )
     assert live.status_code == 202, live.text
+    return int(live.json()["job_id"])
+
+
+def stop(worker: subprocess.Popen[bytes]) -> None:
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=120) == 0
+
+
+def test_live_utterances_jump_the_bulk_queue(cluster: Server, tmp_path: Path) -> None:
+    imports = [upload(cluster, AUDIO / name) for name in ("counter_praise.wav", "field_cancel_broadband.wav")]
+    live = send_live(cluster, tmp_path)
     worker = start_worker(cluster, tmp_path, "one")
     try:
-        jobs = [live.json()["job_id"], *imports]
+        jobs = [live, *imports]
         cluster.wait_for(lambda: all(job_row(cluster, j).status == "done" for j in jobs), timeout=180)
     finally:
-        worker.send_signal(signal.SIGTERM)
-        worker.wait(timeout=120)
+        stop(worker)
     finished = {j: job_row(cluster, j).finished_at for j in jobs}
     assert finished[jobs[0]] < min(finished[j] for j in imports)  # queued last, done first
+
+
+def test_live_and_import_lanes_keep_to_their_jobs(cluster: Server, tmp_path: Path) -> None:
+    # A worker busy with a long import finishes it before it looks at a live utterance; a worker
+    # kept for the live lane never takes an import, so counters do not wait behind calls.
+    imports = [upload(cluster, long_audio()), upload(cluster, AUDIO / "counter_praise.wav")]
+    live_worker = start_worker(cluster, tmp_path, "live", queue="live")
+    try:
+        live = send_live(cluster, tmp_path)
+        cluster.wait_for(lambda: job_row(cluster, live).status == "done", timeout=180)
+        time.sleep(float(LEASE))  # time enough to take an import, had it been allowed to
+        assert [job_row(cluster, j).status for j in imports] == ["queued", "queued"]
+        import_worker = start_worker(cluster, tmp_path, "imports", queue="imports")
+        try:
+            cluster.wait_for(lambda: all(job_row(cluster, j).status == "done" for j in imports), timeout=180)
+        finally:
+            stop(import_worker)
+    finally:
+        stop(live_worker)
+    assert [job_row(cluster, j).attempts for j in (live, *imports)] == [1, 1, 1]
