@@ -1,8 +1,9 @@
 """Benchmark: 1 vs 2 `kesheng worker` processes under live counters plus a bulk import.
 
-    .venv/bin/python bench/bench_scale.py [--workers 1,2] [--counters 2] [--bulk 4] [--queue dramatiq|database]
+    .venv/bin/python bench/bench_scale.py [--workers 1,2,1+1] [--counters 2] [--bulk 4] [--queue dramatiq|database]
 
-For each worker count W: a fresh API node (no embedded workers), W `kesheng worker` processes
+For each worker count W ("1+1": one worker kept for live utterances, `kesheng worker --queue live`,
+and one for imports, `--queue imports`): a fresh API node (no embedded workers), W `kesheng worker` processes
 (each with cores/W decoder threads) on the same SQLite database, Dramatiq over a private Redis
 (or database polling). Then at once: --bulk distinct copies of ~2.7 minutes of real Mandarin are
 uploaded as a bulk import, and --counters simulated counters complain in real time for --seconds
@@ -65,15 +66,23 @@ def bulk_files(folder: Path, count: int) -> list[Path]:
     return paths
 
 
-def start_workers(env: dict[str, str], count: int, workdir: Path) -> list[subprocess.Popen[bytes]]:
-    threads = str(max(1, (os.cpu_count() or 2) // count))
+def worker_lanes(spec: str) -> list[str]:
+    """ "2" → two workers taking every job; "1+1" → one live-lane and one import-lane worker."""
+    if "+" in spec:
+        live, imports = (int(n) for n in spec.split("+"))
+        return ["live"] * live + ["imports"] * imports
+    return ["all"] * int(spec)
+
+
+def start_workers(env: dict[str, str], lanes: list[str], workdir: Path) -> list[subprocess.Popen[bytes]]:
+    threads = str(max(1, (os.cpu_count() or 2) // len(lanes)))
     workers = []
-    for i in range(count):
+    for i, lane in enumerate(lanes):
         log_path = workdir / f"worker-{i}.log"
         with log_path.open("w") as log:
             workers.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "kesheng.cli", "worker", "--threads", "1"],
+                    [sys.executable, "-m", "kesheng.cli", "worker", "--threads", "1", "--queue", lane],
                     env={**env, "KESHENG_ASR_CPU_THREADS": threads},
                     stdout=log,
                     stderr=log,
@@ -84,7 +93,9 @@ def start_workers(env: dict[str, str], count: int, workdir: Path) -> list[subpro
     return workers
 
 
-def run(workers: int, counters: int, bulk: int, seconds: float, queue: str, speech: np.ndarray) -> dict:
+def run(spec: str, counters: int, bulk: int, seconds: float, queue: str, speech: np.ndarray) -> dict:
+    lanes = worker_lanes(spec)
+    workers = len(lanes)
     with tempfile.TemporaryDirectory(prefix="kesheng-bench-scale-") as tmp, ExitStack() as stack:
         workdir = Path(tmp)
         extra = {"KESHENG_WORKERS": "0"}
@@ -92,7 +103,7 @@ def run(workers: int, counters: int, bulk: int, seconds: float, queue: str, spee
             extra["KESHENG_BROKER_URL"] = stack.enter_context(redis_server(workdir / "redis"))
         env = server_env(workdir, **extra)
         server, url = start_server(workdir, env)
-        pool = start_workers(env, workers, workdir)
+        pool = start_workers(env, lanes, workdir)
         try:
             files = bulk_files(workdir, bulk)
             devices = [enrol(url, i, workdir) for i in range(counters)]
@@ -141,6 +152,7 @@ def run(workers: int, counters: int, bulk: int, seconds: float, queue: str, spee
     latencies = sorted(stored[k] - ended[k] for k in ended if k in stored)
     return {
         "workers": workers,
+        "lanes": spec if "+" in spec else "all",
         "counters": counters,
         "bulk_files": bulk,
         "queue": queue,
@@ -158,7 +170,7 @@ def run(workers: int, counters: int, bulk: int, seconds: float, queue: str, spee
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--workers", default="1,2,1+1", help='worker counts; "1+1": one live-lane, one import-lane')
     parser.add_argument("--counters", type=int, default=2)
     parser.add_argument("--bulk", type=int, default=4, help="long recordings in the bulk import")
     parser.add_argument("--seconds", type=float, default=60.0)
@@ -169,10 +181,10 @@ def main() -> None:
         raise SystemExit("redis-server is not installed (apt-get install redis-server), or use --queue database")
     speech = read_wav(UTTERANCE)[0][:, 0]
     rows = []
-    for count in (int(w) for w in args.workers.split(",")):
-        rows.append(run(count, args.counters, args.bulk, args.seconds, args.queue, speech))
+    for spec in args.workers.split(","):
+        rows.append(run(spec, args.counters, args.bulk, args.seconds, args.queue, speech))
         print(json.dumps(rows[-1]), flush=True)
-    by_workers = {r["workers"]: r["audio_hours_per_hour_per_worker"] for r in rows}
+    by_workers = {r["workers"]: r["audio_hours_per_hour_per_worker"] for r in rows if r["lanes"] == "all"}
     efficiency = round(by_workers[2] / by_workers[1], 2) if 1 in by_workers and 2 in by_workers else None
     result = {
         "machine": machine(),

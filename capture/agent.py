@@ -99,8 +99,7 @@ class Agent:
         self.vad = StreamingVad()
         self.cutter = UtteranceCutter(config.cutter)
         self.levels = Levels()
-        self.spool_full = False
-        self.full_error: str | None = None
+        self.full_error: str | None = None  # set when the spool disk fills: capture stops
         self.refused: str | None = None
         self.config_error: str | None = None
         self._missing_logged = -math.inf
@@ -113,6 +112,11 @@ class Agent:
         self._start_session(config.customer)
 
     # ---- control -------------------------------------------------------------------------------
+    @property
+    def spool_full(self) -> bool:
+        """The spool disk filled up and capture stopped."""
+        return self.full_error is not None
+
     def stop(self) -> None:
         """Finish the current utterance into the spool and stop (safe from a signal handler)."""
         self.stop_event.set()
@@ -263,7 +267,6 @@ class Agent:
         try:
             self.spool.put(audio, meta)
         except SpoolFullError as exc:
-            self.spool_full = True
             self.full_error = str(exc)
             self.spool.note_error(str(exc))
             log.error("%s", exc)

@@ -54,9 +54,9 @@ def make_broker(url: str, heartbeat_ms: int = 60000) -> dramatiq.Broker:
     if url.startswith(("amqp://", "amqps://")):
         try:
             from dramatiq.brokers.rabbitmq import RabbitmqBroker
-        except ImportError as exc:  # pika is an extra
+        except ImportError as exc:  # pika comes with kesheng; a trimmed install may lack it
             raise ConfigError("RabbitMQ needs `pip install dramatiq[rabbitmq]`") from exc
-        return RabbitmqBroker(url=url)
+        return RabbitmqBroker(url=url, confirm_delivery=True)  # a send returns once RabbitMQ has the message
     raise ConfigError(f"KESHENG_BROKER_URL must be redis://, rediss:// or amqp://, not {url.split(':', 1)[0]}://")
 
 
@@ -126,8 +126,15 @@ def send(job_id: int, priority: int) -> None:
 def ping(broker: dramatiq.Broker) -> None:
     """Raise if the broker cannot be reached (readiness)."""
     client = getattr(broker, "client", None)
-    if client is not None:
+    if client is not None:  # Redis
         client.ping()
+        return
+    if hasattr(broker, "channel"):  # RabbitMQ: this thread's connection, dropped when it broke
+        try:
+            broker.connection.process_data_events(time_limit=0)
+        except Exception:
+            del broker.connection
+            raise
 
 
 def resend_stale(services: Services, older_than: float) -> int:

@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# Run the whole test suite: installs what it needs (venv, PostgreSQL, PulseAudio, PortAudio, Redis)
-# and starts PostgreSQL itself; the device tests start PulseAudio, the queue tests their own Redis.
+# Run the whole test suite: installs what it needs (venv, PostgreSQL, PulseAudio, PortAudio, Redis, RabbitMQ)
+# and starts PostgreSQL itself; the device tests start PulseAudio, the queue tests their own brokers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
 
 # System packages the tests use for real: PostgreSQL, PulseAudio + PortAudio for audio devices,
-# Redis for the Dramatiq queue.
+# Redis and RabbitMQ for the Dramatiq queue.
 missing=()
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
 command -v pulseaudio >/dev/null || missing+=(pulseaudio)
 command -v pactl >/dev/null || missing+=(pulseaudio-utils)
 ldconfig -p 2>/dev/null | grep libportaudio.so.2 >/dev/null || missing+=(libportaudio2)
 command -v redis-server >/dev/null || missing+=(redis-server)
+[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo=sudo

@@ -18,6 +18,11 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.db import Database
+from store.models import LiveUtterance
 
 KESHENG = [sys.executable, "-m", "kesheng.cli"]
 API_KEY = "live-key"
@@ -71,6 +76,21 @@ class Server:
             except httpx.TransportError:
                 time.sleep(0.2)
         raise AssertionError("server did not start: " + self.log_path.read_text()[-3000:])
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction on the server's own database: KESHENG_DATABASE_URL, or SQLite in its data dir."""
+        db = Database(self.env.get("KESHENG_DATABASE_URL") or f"sqlite:///{self.env['KESHENG_DATA_DIR']}/kesheng.db")
+        try:
+            with db.transaction() as session:
+                yield session
+        finally:
+            db.dispose()
+
+    def stored_keys(self) -> list[str]:
+        """Every live utterance key the server has stored (duplicates would show twice)."""
+        with self.session() as session:
+            return list(session.scalars(select(LiveUtterance.key).where(LiveUtterance.stored_at.is_not(None))))
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -282,3 +302,53 @@ def redis_server(workdir: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@contextmanager
+def rabbitmq_server(workdir: Path) -> Iterator[str]:
+    """A private RabbitMQ node on free ports, its data under workdir; yields its amqp:// URL."""
+    binary = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")  # Debian's /usr/sbin wrapper insists on its own user
+    if not binary.exists():
+        if os.environ.get("CI"):
+            pytest.fail("CI must test RabbitMQ: rabbitmq-server is not installed (scripts/test.sh installs it)")
+        pytest.skip("no rabbitmq-server")
+    port, dist_port = free_port(), free_port()
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "enabled_plugins").write_text("[].\n")
+    env = {
+        **os.environ,
+        "HOME": str(workdir),  # the Erlang cookie
+        "RABBITMQ_NODENAME": f"kesheng{port}@localhost",
+        "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+        "RABBITMQ_NODE_PORT": str(port),
+        "RABBITMQ_DIST_PORT": str(dist_port),
+        "RABBITMQ_MNESIA_BASE": str(workdir / "mnesia"),
+        "RABBITMQ_LOG_BASE": str(workdir / "log"),
+        "RABBITMQ_ENABLED_PLUGINS_FILE": str(workdir / "enabled_plugins"),
+        "RABBITMQ_CONFIG_FILE": str(workdir / "none"),
+    }
+    log = (workdir / "stdout.log").open("w")
+    process = subprocess.Popen([str(binary)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"amqp://guest:guest@127.0.0.1:{port}/%2F"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+                    sock.sendall(b"AMQP\x00\x00\x09\x01")
+                    if sock.recv(8).startswith(b"\x01"):  # a Connection.Start frame: the broker is serving
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError("rabbitmq-server did not start: " + (workdir / "stdout.log").read_text()[-2000:])
+            time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        subprocess.run(["pkill", "-f", f"kesheng{port}@localhost"], check=False)  # epmd-less leftovers
+        log.close()

@@ -20,7 +20,6 @@ import pytest
 from sqlalchemy import func, select
 
 from capture.spool import Spool, SpooledUtterance, wav_bytes
-from store.db import Database
 from store.models import LiveUtterance, Utterance
 from tests.capture.scenes import mono_visit
 from tests.conftest import AUDIO
@@ -43,25 +42,15 @@ pytestmark = pytest.mark.usefixtures("pulse")
 
 def server_rows(server: Server) -> tuple[list[str], int, int]:
     """(live utterance keys, utterance rows, distinct (recording, start) among them)."""
-    db = Database(f"sqlite:///{server.env['KESHENG_DATA_DIR']}/kesheng.db")
-    try:
-        with db.transaction() as session:
-            keys = list(session.scalars(select(LiveUtterance.key)))
-            rows = session.scalar(select(func.count()).select_from(Utterance)) or 0
-            distinct = session.execute(select(Utterance.recording_id, Utterance.start).distinct()).all()
-            return keys, rows, len(distinct)
-    finally:
-        db.dispose()
+    with server.session() as session:
+        keys = list(session.scalars(select(LiveUtterance.key)))
+        rows = session.scalar(select(func.count()).select_from(Utterance)) or 0
+        distinct = session.execute(select(Utterance.recording_id, Utterance.start).distinct()).all()
+        return keys, rows, len(distinct)
 
 
 def all_processed(server: Server, expected: set[str]) -> bool:
-    db = Database(f"sqlite:///{server.env['KESHENG_DATA_DIR']}/kesheng.db")
-    try:
-        with db.transaction() as session:
-            done = set(session.scalars(select(LiveUtterance.key).where(LiveUtterance.stored_at.is_not(None))))
-            return expected <= done
-    finally:
-        db.dispose()
+    return expected <= set(server.stored_keys())
 
 
 def assert_exactly_once(server: Server, reached_spool: set[str], quarantined: frozenset[str] = frozenset()) -> None:

@@ -9,27 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from store.db import Database
-from store.models import LiveUtterance, Utterance
+from store.models import Utterance
 from tests.capture.scenes import TEXTS, VISIT, array_visit, mono_visit
 from tests.live import AgentProcess, Server, load_sink, null_sink, play, unload_module
 from transcribe.quality import cer
 
 pytestmark = pytest.mark.usefixtures("pulse")
-
-
-def server_db(server: Server) -> Database:
-    return Database(f"sqlite:///{server.env['KESHENG_DATA_DIR']}/kesheng.db")
-
-
-def stored_keys(server: Server) -> list[str]:
-    """Every live utterance key the server holds (duplicates would show twice)."""
-    db = server_db(server)
-    try:
-        with db.transaction() as session:
-            return list(session.scalars(select(LiveUtterance.key).where(LiveUtterance.stored_at.is_not(None))))
-    finally:
-        db.dispose()
 
 
 def interaction_utterances(server: Server, interaction_id: int) -> list[dict]:
@@ -47,7 +32,7 @@ def test_counter_microphone_to_customer_record(server: Server, tmp_path: Path) -
         assert agent.stop() == 0
     keys = agent.spooled_keys()
     assert len(keys) == len(VISIT), agent.log_path.read_text()
-    assert sorted(server.wait_for(lambda: len(stored_keys(server)) == len(keys) and stored_keys(server))) == sorted(
+    assert sorted(server.wait_for(lambda: len(server.stored_keys()) == len(keys) and server.stored_keys())) == sorted(
         keys
     )
     complaint = complaints[0]
@@ -71,7 +56,7 @@ def test_mic_array_roles_and_combined_customer_channels(server: Server, tmp_path
         agent = AgentProcess(env, tmp_path / "agent.log", "--device", monitor, "--channels", "staff=0;customer=1-3")
         agent.wait_capturing()
         play("kesheng_live_array", scene)
-        server.wait_for(lambda: len(stored_keys(server)) >= 4)
+        server.wait_for(lambda: len(server.stored_keys()) >= 4)
         assert agent.stop() == 0
     sessions = server.api.get("/api/v1/capture-sessions").json()
     utterances = interaction_utterances(server, sessions[0]["interaction_id"])
@@ -94,23 +79,21 @@ def test_bluetooth_headset_that_goes_away_is_reopened(server: Server, tmp_path: 
         agent = AgentProcess(env, tmp_path / "agent.log", "--device", f"{sink}.monitor", "--mode", "field")
         agent.wait_capturing()
         play(sink, first)
-        server.wait_for(lambda: len(stored_keys(server)) == 1)
+        server.wait_for(lambda: len(server.stored_keys()) == 1)
         unload_module(module)  # out of range
         server.wait_for(lambda: "went away" in agent.log_path.read_text(), timeout=30)
         module = load_sink(sink)  # back again
         server.wait_for(lambda: agent.log_path.read_text().count("capturing from") == 2, timeout=30)
         play(sink, second)
-        server.wait_for(lambda: len(stored_keys(server)) == 2)
+        server.wait_for(lambda: len(server.stored_keys()) == 2)
         assert agent.process.poll() is None  # never restarted
         assert agent.stop() == 0
     finally:
         unload_module(module)
     sessions = server.api.get("/api/v1/capture-sessions").json()
     assert len(sessions) == 1 and sessions[0]["mode"] == "field"
-    db = server_db(server)
-    with db.transaction() as session:
+    with server.session() as session:
         assert session.scalar(select(func.count()).select_from(Utterance)) >= 2
-    db.dispose()
     assert os.environ.get("PULSE_SOURCE") is None  # the agent's choice of source stays in its process
 
 
@@ -123,13 +106,13 @@ def test_staff_type_the_next_customer_and_a_new_session_begins(server: Server, t
         )
         agent.wait_capturing()
         play("kesheng_live_queue", first)
-        server.wait_for(lambda: len(stored_keys(server)) == 1)
+        server.wait_for(lambda: len(server.stored_keys()) == 1)
         assert agent.process.stdin is not None
         agent.process.stdin.write(b"Q-002\n")  # the next ticket is called
         agent.process.stdin.flush()
         server.wait_for(lambda: "new session" in agent.log_path.read_text(), timeout=30)
         play("kesheng_live_queue", second)
-        server.wait_for(lambda: len(stored_keys(server)) == 2)
+        server.wait_for(lambda: len(server.stored_keys()) == 2)
         assert agent.stop() == 0
     sessions = server.api.get("/api/v1/capture-sessions").json()
     assert [(s["customer"], s["utterances"]) for s in sessions] == [("Q-002", 1), ("Q-001", 1)]

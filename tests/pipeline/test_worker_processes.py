@@ -1,7 +1,7 @@
 """Real `kesheng worker` processes beside an API-only server: SIGKILL mid-transcription, dead letters.
 
-Each test runs with the workers polling the database and with Dramatiq over a real Redis, on
-SQLite and PostgreSQL.
+Each test runs with the workers polling the database, and with Dramatiq over a real Redis and a
+real RabbitMQ, on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -19,21 +19,22 @@ from pathlib import Path
 import httpx
 import pytest
 
-from store.db import Database
 from store.models import Interaction, Job
 from tests.conftest import AUDIO, REAL
-from tests.live import KESHENG, Server, redis_server, server_process
+from tests.live import KESHENG, Server, rabbitmq_server, redis_server, server_process
 
 LEASE = "3"
 
 
-@pytest.fixture(params=["database", "dramatiq"])
+@pytest.fixture(params=["database", "redis", "rabbitmq"])
 def cluster(request: pytest.FixtureRequest, tmp_path: Path, model_cache: Path, database_url: str) -> Iterator[Server]:
     """An API node with no embedded workers on the shared database; workers are started by the test."""
     env = {"KESHENG_DATABASE_URL": database_url, "KESHENG_WORKERS": "0", "KESHENG_JOB_LEASE_SECONDS": LEASE}
     with contextlib.ExitStack() as stack:
-        if request.param == "dramatiq":
+        if request.param == "redis":
             env["KESHENG_BROKER_URL"] = stack.enter_context(redis_server(tmp_path / "redis"))
+        elif request.param == "rabbitmq":
+            env["KESHENG_BROKER_URL"] = stack.enter_context(rabbitmq_server(tmp_path / "rabbitmq"))
         yield stack.enter_context(server_process(tmp_path, model_cache, **env))
 
 
@@ -44,14 +45,10 @@ def start_worker(server: Server, tmp_path: Path, name: str, queue: str = "all") 
 
 
 def job_row(server: Server, job_id: int) -> Job:
-    db = Database(server.env["KESHENG_DATABASE_URL"])
-    try:
-        with db.transaction() as session:
-            job = session.get(Job, job_id)
-            assert job is not None
-            return job
-    finally:
-        db.dispose()
+    with server.session() as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        return job
 
 
 def upload(server: Server, path: Path) -> int:
@@ -63,6 +60,15 @@ def upload(server: Server, path: Path) -> int:
 
 def long_audio() -> Path:
     return max(REAL.glob("*.wav"), key=lambda p: p.stat().st_size)  # the 25 s clip: time to kill it mid-way
+
+
+def test_ready_checks_the_queue(cluster: Server) -> None:
+    ready = cluster.api.get("/readyz")
+    assert ready.status_code == 200, ready.text
+    expected = {"models": "ok", "database": "ok"}
+    if "KESHENG_BROKER_URL" in cluster.env:
+        expected["broker"] = "ok"
+    assert ready.json()["checks"] == expected
 
 
 def test_worker_killed_mid_transcription_job_runs_again_elsewhere_once(cluster: Server, tmp_path: Path) -> None:
@@ -79,10 +85,8 @@ def test_worker_killed_mid_transcription_job_runs_again_elsewhere_once(cluster: 
     finally:
         second.send_signal(signal.SIGTERM)
         assert second.wait(timeout=120) == 0
-    db = Database(cluster.env["KESHENG_DATABASE_URL"])
-    with db.transaction() as session:
+    with cluster.session() as session:
         assert session.query(Interaction).count() == 1  # exactly one transcript
-    db.dispose()
 
 
 def test_a_job_that_always_loses_its_worker_is_dead_lettered(cluster: Server, tmp_path: Path) -> None:
