@@ -129,11 +129,12 @@ def ping(broker: dramatiq.Broker) -> None:
     if client is not None:  # Redis
         client.ping()
         return
-    if hasattr(broker, "channel"):  # RabbitMQ: this thread's connection, dropped when it broke
+    rabbit: Any = broker  # RabbitmqBroker: a pika connection per thread
+    if hasattr(rabbit, "channel"):
         try:
-            broker.connection.process_data_events(time_limit=0)
+            rabbit.connection.process_data_events(time_limit=0)
         except Exception:
-            del broker.connection
+            del rabbit.connection  # broken: the next check connects afresh
             raise
 
 
