@@ -110,7 +110,10 @@ def stored_at(db_path: Path) -> dict[str, float]:
 def enrol(url: str, index: int, workdir: Path) -> Counter:
     api = {"X-API-Key": API_KEY}
     code = httpx.post(f"{url}/api/v1/devices", headers=api, json={"branch": "BENCH", "counter": str(index)}).json()
-    body = httpx.post(f"{url}/api/v1/devices/enrol", json={"code": code["enrolment_code"]}).json()
+    answer = httpx.post(f"{url}/api/v1/devices/enrol", json={"code": code["enrolment_code"]})
+    if answer.status_code != 200:
+        raise RuntimeError(f"enrolment failed: {answer.status_code} {answer.text}")
+    body = answer.json()
     return Counter(index, body["token"], body["device_id"], Spool(workdir / f"counter-{index}"))
 
 
