@@ -11,8 +11,8 @@ spools it and uploads it with the agent's own spool and uploader code — the sa
 Counters start at random points of their cycle (seeded), as real counters are not in step.
 Latency = from the end of the customer's speech to the complaint row committed (the same
 transaction makes it readable through GET /api/v1/complaints), p50/p95/max over all utterances.
-Zero loss = every uploaded utterance stored, each as one complaint. A counter count is sustained
-when p95 <= 3 s with zero loss. Writes bench/results/live.json.
+Zero loss = every uploaded utterance stored (once); "complaints" counts the rows flagged, one per
+sentence. A counter count is sustained when p95 <= 3 s with zero loss. Writes bench/results/live.json.
 """
 
 from __future__ import annotations

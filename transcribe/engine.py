@@ -23,7 +23,7 @@ class DecodeOptions:
     initial_prompt: str | None = "以下是普通话的句子。"
     hotwords: str | None = None
     vad: bool = True
-    window_seconds: float = 15.0  # speech decoded per call, cut at pauses (see pack_windows)
+    window_seconds: float = 30.0  # speech decoded per call, cut at pauses (see pack_windows)
     # Above 1: every speech clip its own window, this many per model call. 0: GPU_BATCH_SIZE on a
     # GPU; on CPU one (a window per clip costs twice the CPU time of packed windows, measured).
     batch_size: int = 0
@@ -70,8 +70,8 @@ def pack_windows(speech: SpeechMap, limit: float) -> list[tuple[float, float]]:
     """Packed-time windows of whole clips, each as long as fits in `limit` (a longer clip alone).
 
     Decoding packed audio in plain 30 s windows cuts sentences at window edges, and Whisper then
-    often writes one segment for the rest of the window and skips what follows; the longer the
-    window, the more it skips (bench/bench_accuracy.py measures the long-form error rate).
+    often writes one segment for the rest of the window and skips what follows; a window that ends
+    at a pause has no such edge (bench/bench_accuracy.py measures the long-form error rate).
     """
     windows: list[tuple[float, float]] = []
     start = previous = 0.0
