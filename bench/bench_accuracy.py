@@ -95,8 +95,8 @@ def main() -> None:
         "without hotwords": replace(with_vocabulary, hotwords=None),
         # KESHENG_LIVE_BEAM_SIZE=1 would make live utterances ~20% faster: is it worth it?
         "with hotwords, greedy": replace(with_vocabulary, beam_size=1),
-        # How much speech goes into one Whisper call (KESHENG_ASR_WINDOW_SECONDS, default 30).
-        "with hotwords, 15 s windows": replace(with_vocabulary, window_seconds=15.0),
+        # How much speech goes into one Whisper call (KESHENG_ASR_WINDOW_SECONDS, default 15).
+        "with hotwords, 30 s windows": replace(with_vocabulary, window_seconds=30.0),
         # faster-whisper's batched pipeline, one window per speech clip (KESHENG_ASR_BATCH_SIZE=8).
         "with hotwords, batched by clip": replace(with_vocabulary, batch_size=8),
     }

@@ -23,7 +23,7 @@ class DecodeOptions:
     initial_prompt: str | None = "以下是普通话的句子。"
     hotwords: str | None = None
     vad: bool = True
-    window_seconds: float = 30.0  # speech decoded per call, cut at pauses (see pack_windows)
+    window_seconds: float = 15.0  # speech decoded per call, cut at pauses (see pack_windows)
     # Above 1: every speech clip its own window, this many per model call. 0: GPU_BATCH_SIZE on a
     # GPU; on CPU one (a window per clip costs twice the CPU time of packed windows, measured).
     batch_size: int = 0
