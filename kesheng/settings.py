@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     asr_cpu_threads: int = Field(0, description="0: one per core")
     asr_beam_size: int = 5
     asr_window_seconds: float = Field(
-        15.0, ge=1, le=30, description="speech per Whisper call, always cut at a pause; longer is cheaper but skips more"
+        15.0, ge=1, le=30, description="speech per Whisper call, cut at a pause; longer is cheaper but skips more"
     )
     asr_batch_size: int = Field(
         0,
