@@ -91,6 +91,17 @@ def clip_spans(speech: SpeechMap) -> list[tuple[float, float]]:
     return list(zip(starts, speech.chunk_ends, strict=True))
 
 
+def _whisper_args(options: DecodeOptions) -> dict[str, Any]:
+    """What both the plain and the batched faster-whisper calls are given."""
+    return {
+        "language": options.language,
+        "beam_size": options.beam_size,
+        "initial_prompt": options.initial_prompt,
+        "hotwords": options.hotwords,
+        "vad_filter": False,  # done here, so segment times can be mapped back sentence by sentence
+    }
+
+
 class WhisperTranscriber:
     """faster-whisper with VAD and hallucination guards."""
 
@@ -144,11 +155,7 @@ class WhisperTranscriber:
             audio = packed[round(start * SAMPLE_RATE) : round(end * SAMPLE_RATE)]
             raw, info = self.model.transcribe(
                 audio,
-                language=options.language,
-                beam_size=options.beam_size,
-                initial_prompt=options.initial_prompt,
-                hotwords=options.hotwords,
-                vad_filter=False,  # done above, so segment times can be mapped back sentence by sentence
+                **_whisper_args(options),
                 condition_on_previous_text=False,  # stops one bad segment from seeding a loop
             )
             decoded += [replace(seg, start=seg.start + start, end=seg.end + start) for seg in raw]
@@ -163,11 +170,7 @@ class WhisperTranscriber:
             self._batched = BatchedInferencePipeline(self.model)
         raw, info = self._batched.transcribe(
             packed,
-            language=options.language,
-            beam_size=options.beam_size,
-            initial_prompt=options.initial_prompt,
-            hotwords=options.hotwords,
-            vad_filter=False,
+            **_whisper_args(options),
             clip_timestamps=[{"start": start, "end": end} for start, end in clips],
             batch_size=options.batch_size,
             # With timestamps a batched window cannot seek on after its first segment and drops the rest.
