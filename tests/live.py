@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import wave
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -269,6 +269,29 @@ def tmpfs(mount_point: Path, size: str) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
 
+def wait_for_reply(
+    port: int,
+    request: bytes,
+    reply: bytes,
+    process: subprocess.Popen[bytes],
+    timeout: float,
+    failure: Callable[[], str],
+) -> None:
+    """Until a server on the port answers `request` with a reply starting `reply`; fail if it exits or times out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+                sock.sendall(request)
+                if sock.recv(16).startswith(reply):
+                    return
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(failure())
+        time.sleep(0.2)
+
+
 @contextmanager
 def redis_server(workdir: Path) -> Iterator[str]:
     """A private redis-server on a free port, nothing persisted; yields its URL."""
@@ -286,18 +309,7 @@ def redis_server(workdir: Path) -> Iterator[str]:
     )
     url = f"redis://127.0.0.1:{port}/0"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
-                    sock.sendall(b"PING\r\n")
-                    if sock.recv(16).startswith(b"+PONG"):
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("redis-server did not start")
-            time.sleep(0.1)
+        wait_for_reply(port, b"PING\r\n", b"+PONG", process, timeout=20, failure=lambda: "redis-server did not start")
         yield url
     finally:
         process.terminate()
@@ -331,18 +343,14 @@ def rabbitmq_server(workdir: Path) -> Iterator[str]:
     process = subprocess.Popen([str(binary)], env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"amqp://guest:guest@127.0.0.1:{port}/%2F"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
-                    sock.sendall(b"AMQP\x00\x00\x09\x01")
-                    if sock.recv(8).startswith(b"\x01"):  # a Connection.Start frame: the broker is serving
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("rabbitmq-server did not start: " + (workdir / "stdout.log").read_text()[-2000:])
-            time.sleep(0.3)
+        wait_for_reply(  # the protocol header is answered with a Connection.Start frame once it serves
+            port,
+            b"AMQP\x00\x00\x09\x01",
+            b"\x01",
+            process,
+            timeout=90,
+            failure=lambda: "rabbitmq-server did not start: " + (workdir / "stdout.log").read_text()[-2000:],
+        )
         yield url
     finally:
         process.terminate()
