@@ -10,9 +10,22 @@ from fastapi import FastAPI
 from api import errors, health
 from api.health import metrics_registry
 from api.limits import BodySizeLimit
-from api.routes import complaints, customers, devices, interactions, jobs, recordings, sessions
+from api.routes import (
+    audit,
+    auth,
+    complaints,
+    customers,
+    devices,
+    interactions,
+    jobs,
+    recordings,
+    search,
+    sessions,
+    utterances,
+)
 from kesheng import __version__
 from kesheng.settings import Settings
+from pipeline.housekeeping import Housekeeper
 from pipeline.importer import Services
 from pipeline.services import build_services
 from pipeline.worker import WorkerPool
@@ -27,6 +40,8 @@ def create_app(settings: Settings, services: Services | None = None, run_workers
         app.state.metrics = metrics_registry(app.state.services)
         app.state.pool = None
         app.state.broker = None
+        app.state.housekeeper = Housekeeper(app.state.services)
+        app.state.housekeeper.start()
         if settings.broker_url:  # Dramatiq: `kesheng worker` processes on any machine do the work
             from pipeline.broker import setup
 
@@ -37,6 +52,7 @@ def create_app(settings: Settings, services: Services | None = None, run_workers
         try:
             yield
         finally:
+            app.state.housekeeper.stop()
             if app.state.pool is not None:
                 app.state.pool.stop()
 
@@ -47,7 +63,19 @@ def create_app(settings: Settings, services: Services | None = None, run_workers
         description="Voice of the customer: recordings in, tagged customer records out.",
     )
     app.state.settings = settings
-    for module in (recordings, jobs, interactions, customers, complaints, devices, sessions):
+    for module in (
+        recordings,
+        jobs,
+        interactions,
+        customers,
+        complaints,
+        utterances,
+        search,
+        audit,
+        auth,
+        devices,
+        sessions,
+    ):
         app.include_router(module.router, prefix="/api/v1")
     errors.install(app)
 

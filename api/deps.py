@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
+from kesheng.errors import ForbiddenError, NotAuthenticatedError
 from kesheng.settings import Settings
 from pipeline.importer import Services
+from store.auth import TOKEN_PREFIX, Principal, resolve_token
 
 
 def get_services(request: Request) -> Services:
@@ -30,13 +31,6 @@ def get_session(services: Annotated[Services, Depends(get_services)]) -> Iterato
         yield session
 
 
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling. One API key for now; users and roles replace this dependency later."""
-
-    name: str
-
-
 def bearer_token(authorization: str | None) -> str | None:
     """The token of an `Authorization: Bearer <token>` header, if that is what was sent."""
     if authorization and authorization.lower().startswith("bearer "):
@@ -44,23 +38,64 @@ def bearer_token(authorization: str | None) -> str | None:
     return None
 
 
+SESSION_COOKIE = "kesheng_session"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+API_KEY_PRINCIPAL = Principal("api-key", "admin", None)
+
+
+def _same(a: str, b: str) -> bool:
+    return secrets.compare_digest(a.encode(), b.encode())
+
+
 def current_principal(
+    request: Request,
     settings: Annotated[Settings, Depends(get_settings)],
+    session: Annotated[Session, Depends(get_session)],
     x_api_key: Annotated[str | None, Header()] = None,
     authorization: Annotated[str | None, Header()] = None,
+    x_csrf_token: Annotated[str | None, Header()] = None,
 ) -> Principal:
-    """Accept `X-API-Key: K` or `Authorization: Bearer K`."""
+    """A user's bearer token, the web session cookie (with X-CSRF-Token on changes), or the API key."""
     supplied = x_api_key if x_api_key is not None else bearer_token(authorization)
-    expected = settings.api_key
-    if not supplied or not expected or not secrets.compare_digest(supplied.encode(), expected.encode()):
-        raise HTTPException(401, "missing or wrong API key", headers={"WWW-Authenticate": "Bearer"})
-    return Principal("api-key")
+    if supplied:
+        if settings.api_key and _same(supplied, settings.api_key):
+            return API_KEY_PRINCIPAL  # the service key: full access, for scripts and the first setup
+        if supplied.startswith(TOKEN_PREFIX):
+            return resolve_token(session, supplied, "api")
+        raise NotAuthenticatedError("unknown, expired or revoked token")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        principal = resolve_token(session, cookie, "session")
+        # The cookie rides along on any request the browser makes; a change must also prove it
+        # came from our own page, which alone can read the CSRF token.
+        if request.method not in SAFE_METHODS and not (
+            x_csrf_token and principal.csrf and _same(x_csrf_token, principal.csrf)
+        ):
+            raise ForbiddenError("missing or wrong CSRF token; reload the page")
+        return principal
+    raise NotAuthenticatedError("sign in, or send Authorization: Bearer <token>")
+
+
+def require(permission: str) -> Callable[[Principal], Principal]:
+    """A dependency that lets through only roles carrying `permission` (403 for the others)."""
+
+    def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        principal.require(permission)
+        return principal
+
+    return check
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
 ServicesDep = Annotated[Services, Depends(get_services)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+Reviewer = Annotated[Principal, Depends(require("review"))]
+Uploader = Annotated[Principal, Depends(require("upload"))]
+Admin = Annotated[Principal, Depends(require("admin"))]
+DeviceAdmin = Annotated[Principal, Depends(require("devices"))]
+Auditor = Annotated[Principal, Depends(require("audit"))]
+DashboardViewer = Annotated[Principal, Depends(require("dashboard"))]
 
 
 def notify_workers(request: Request, job_id: int, priority: int) -> None:

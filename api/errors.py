@@ -11,14 +11,20 @@ from kesheng.errors import (
     BusyError,
     ConfigError,
     ConflictError,
+    ForbiddenError,
+    GoneError,
     InvalidRequestError,
     KeshengError,
+    NotAuthenticatedError,
     NotFoundError,
     UnsupportedAudioError,
 )
 
 _STATUS: tuple[tuple[type[KeshengError], int], ...] = (
+    (GoneError, 410),
     (NotFoundError, 404),
+    (NotAuthenticatedError, 401),
+    (ForbiddenError, 403),
     (AudioTooLargeError, 413),
     (UnsupportedAudioError, 415),
     (BusyError, 503),
@@ -45,6 +51,8 @@ def install(app: FastAPI) -> None:
         # AudioError messages name a server-side path; clients only need the reason.
         message = exc.reason if isinstance(exc, AudioError) else str(exc)
         headers = {"Retry-After": str(round(exc.retry_after))} if isinstance(exc, BusyError) else None
+        if isinstance(exc, NotAuthenticatedError):
+            headers = {"WWW-Authenticate": "Bearer"}
         return JSONResponse(
             {"detail": message, "error": exc.__class__.__name__}, status_code=status_for(exc), headers=headers
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -118,7 +119,15 @@ class ComplaintOut(BaseModel):
 
 class ComplaintPage(BaseModel):
     total: int
+    counts: dict[str, dict[str, int]] = Field(description="matching complaints by status and by severity")
     items: list[ComplaintOut]
+
+
+class DeletionOut(BaseModel):
+    interactions: int
+    utterances: int
+    complaints: int
+    recordings: int
 
 
 class ComplaintUpdate(BaseModel):
@@ -155,6 +164,81 @@ class InteractionOut(BaseModel):
             utterances=[UtteranceOut.of(u) for u in i.utterances],
             complaints=[ComplaintOut.of(c) for c in i.complaints],
         )
+
+
+class ComplaintDetail(BaseModel):
+    complaint: ComplaintOut
+    interaction: InteractionOut
+
+
+class TagFixIn(BaseModel):
+    sentiment: str | None = Field(None, description="pos | neu | neg")
+    intent: str | None = Field(None, description="complaint, inquiry, request, praise, suggestion, cancel, refund")
+    complaint: bool | None = Field(None, description="false: not a complaint (its complaints are dismissed)")
+    category: str | None = None
+    severity: str | None = Field(None, description="low | medium | high")
+
+
+class SearchHitOut(BaseModel):
+    utterance_id: int
+    interaction_id: int
+    complaint_ids: list[int]
+    customer: str | None
+    branch: str | None
+    channel: str
+    occurred_at: datetime
+    role: str
+    text: str
+
+
+class SearchOut(BaseModel):
+    query: str
+    terms: list[str]
+    hits: list[SearchHitOut]
+
+
+class AuditEntryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    object_type: str
+    object_id: str | None
+    branch_id: int | None
+    detail: dict[str, Any]
+
+
+class AuditPage(BaseModel):
+    total: int
+    items: list[AuditEntryOut]
+
+
+class LoginIn(BaseModel):
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=1024)
+
+
+class MeOut(BaseModel):
+    username: str
+    role: str
+    branches: list[str] | None = Field(description="branch codes in scope; null: every branch")
+    csrf: str | None = Field(None, description="send as X-CSRF-Token with changes made through the cookie")
+
+
+class WebhookDeliveryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    complaint_id: int | None
+    event: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
 
 
 class TimelineEntry(BaseModel):

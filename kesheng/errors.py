@@ -7,7 +7,11 @@
     │   ├── EmptyAudioError        no bytes, or no samples after decoding
     │   ├── UnsupportedAudioError  not audio, or a container/codec we cannot read
     │   └── AudioTooLargeError     longer or bigger than the configured limits
-    ├── NotFoundError          a record asked for by id does not exist
+    ├── NotFoundError          a record asked for by id does not exist (or is not the caller's to see)
+    │   └── GoneError              it existed, but its data was deleted (retention, a deletion request)
+    ├── AccessError            who is calling, or what they may do
+    │   ├── NotAuthenticatedError  no credentials, or credentials that do not work
+    │   └── ForbiddenError         a known caller whose role does not allow this
     ├── InvalidRequestError    a well-formed call with values that make no sense
     │   └── ConflictError          a key that is already taken by different content
     ├── BusyError              the service is overloaded for now; carries a retry-after in seconds
@@ -60,6 +64,26 @@ class NotFoundError(KeshengError):
         self.kind = kind
         self.key = key
         super().__init__(f"{kind} {key!r} not found")
+
+
+class GoneError(NotFoundError):
+    """The record exists but its data was deleted on purpose (audio past retention)."""
+
+    def __init__(self, kind: str, key: object, why: str) -> None:
+        super().__init__(kind, key)
+        self.args = (f"{kind} {key!r}: {why}",)
+
+
+class AccessError(KeshengError):
+    """The caller is unknown, or their role does not allow the action."""
+
+
+class NotAuthenticatedError(AccessError):
+    """No credentials, or a wrong, expired or revoked password, token or session."""
+
+
+class ForbiddenError(AccessError):
+    """A signed-in caller whose role does not allow this action."""
 
 
 class InvalidRequestError(KeshengError):

@@ -89,6 +89,20 @@ class Settings(BaseSettings):
     )
     job_max_attempts: int = Field(3, ge=1, description="tries before a job whose worker keeps dying is dead-lettered")
 
+    # Review workspace
+    session_hours: float = Field(12.0, gt=0, description="how long a web sign-in lasts")
+    secure_cookies: bool = Field(False, description="mark the session cookie Secure (set it behind HTTPS)")
+    webhook_url: str | None = Field(None, description="POSTed a signed JSON alert for each high-severity complaint")
+    webhook_secret: str | None = Field(None, description="HMAC-SHA256 key for the X-Kesheng-Signature header")
+    webhook_max_attempts: int = Field(8, ge=1, description="tries before a webhook delivery is marked failed")
+    webhook_backoff_seconds: float = Field(5.0, gt=0, description="first retry delay; doubles each try, max 1 h")
+    alert_severity: str = Field("high", description="complaints at or above this severity raise a webhook alert")
+
+    # Data protection (PIPL)
+    audio_retention_days: float | None = Field(
+        None, gt=0, description="delete audio files this many days after recording; transcripts stay, redacted"
+    )
+
     @field_validator("stereo_roles")
     @classmethod
     def _check_roles(cls, value: str) -> str:

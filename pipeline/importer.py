@@ -12,10 +12,14 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from capture.audio import file_sha256, probe_audio
+from capture.audio import decode_audio, file_sha256, probe_audio
 from kesheng.errors import AudioError, AudioTooLargeError, KeshengError
 from kesheng.settings import Settings
 from nlp.analyzer import Analysis, Analyzer
+from nlp.pii import find_pii
+from nlp.search import search_tokens
+from pipeline.pii_audio import pii_times
+from store.alerts import queue_alert
 from store.audio_store import AudioStore
 from store.db import Database
 from store.models import (
@@ -37,7 +41,7 @@ from store.repository import (
     get_or_create_customer,
 )
 from transcribe.engine import Transcriber
-from transcribe.service import transcribe_file
+from transcribe.service import decode_options, transcribe_file
 from transcribe.types import Transcript
 
 log = logging.getLogger(__name__)
@@ -100,6 +104,9 @@ def ingest_file(
     sha = file_sha256(path)
     with db.transaction() as session:
         recording = find_recording(session, sha)
+        if recording is not None and recording.purged_at is not None:  # retention removed it; it is back
+            recording.path = audio_store.put(path, sha, path.suffix)
+            recording.purged_at = None
         if recording is None:
             key = audio_store.put(path, sha, path.suffix)
             recording = Recording(
@@ -133,7 +140,8 @@ def process_job(services: Services, job_id: int) -> None:
     try:
         transcript = _transcribe(services, recording_path, params)
         analyses = services.analyzer.analyze_many([s.text for s in transcript.segments])
-        interaction_id = _store(services, job_id, params, transcript, analyses)
+        pii = _locate_pii(services, recording_path, params, transcript, analyses)
+        interaction_id = _store(services, job_id, params, transcript, analyses, pii)
     except KeshengError as exc:
         reason = exc.reason if isinstance(exc, AudioError) else str(exc)  # not the audio store's path
         log.info("job %s failed: %s", job_id, reason)
@@ -173,14 +181,44 @@ def _transcribe(services: Services, path: Path, params: dict[str, Any]) -> Trans
     return transcribe_file(path, services.transcriber, services.settings, roles, beam)
 
 
-def _store(services: Services, job_id: int, params: dict, transcript: Transcript, analyses: list[Analysis]) -> int:
+def _locate_pii(
+    services: Services, path: Path, params: dict[str, Any], transcript: Transcript, analyses: list[Analysis]
+) -> dict[int, list[list[float]]]:
+    """Seconds (file time) of spoken personal data, per segment index, for segments whose text had some."""
+    flagged = [i for i, a in enumerate(analyses) if a.pii]
+    if not flagged:
+        return {}
+    roles = tuple(params["roles"]) if params.get("roles") else services.settings.role_map
+    audio = decode_audio(path, split_stereo=len(roles) >= 2, max_seconds=services.settings.max_audio_seconds)
+    options = decode_options(services.settings)
+    found = {}
+    for i in flagged:
+        segment = transcript.segments[i]
+        samples = audio.channels[min(segment.channel, len(audio.channels) - 1)]
+        found[i] = pii_times(services.transcriber, samples, segment.start, segment.end, options, _pii_chars)
+    return found
+
+
+def _pii_chars(text: str) -> list[tuple[int, int]]:
+    return [(span.start, span.end) for span in find_pii(text)]
+
+
+def _store(
+    services: Services,
+    job_id: int,
+    params: dict,
+    transcript: Transcript,
+    analyses: list[Analysis],
+    pii: dict[int, list[list[float]]],
+) -> int:
     with services.db.transaction() as session:
         job = session.get(Job, job_id)
         assert job is not None
         live = params.get("live")
         interaction = _live_interaction(session, live) if live else _new_interaction(session, job, params, transcript)
         offset = float(live["offset"]) if live else 0.0
-        for segment, analysis in zip(transcript.segments, analyses, strict=True):
+        for index, (segment, analysis) in enumerate(zip(transcript.segments, analyses, strict=True)):
+            spans = pii.get(index)
             utterance = Utterance(
                 start=segment.start + offset,
                 end=segment.end + offset,
@@ -191,21 +229,23 @@ def _store(services: Services, job_id: int, params: dict, transcript: Transcript
                 no_speech_prob=segment.no_speech_prob,
                 sentiment=analysis.sentiment_value,
                 recording_id=job.recording_id,
+                pii_spans=[[a + offset, b + offset] for a, b in spans] if spans else None,
+                search_tokens=search_tokens(analysis.redacted),
             )
             utterance.tags = _tags(analysis)
             interaction.utterances.append(utterance)
             if segment.role in COMPLAINT_ROLES and analysis.complaint.flag:
-                session.add(
-                    Complaint(
-                        interaction=interaction,
-                        utterance=utterance,
-                        customer=interaction.customer,
-                        branch=interaction.branch,
-                        severity=analysis.complaint.severity,
-                        category=analysis.complaint.category or "other",
-                        text=analysis.redacted,
-                    )
+                complaint = Complaint(
+                    interaction=interaction,
+                    utterance=utterance,
+                    customer=interaction.customer,
+                    branch=interaction.branch,
+                    severity=analysis.complaint.severity,
+                    category=analysis.complaint.category or "other",
+                    text=analysis.redacted,
                 )
+                session.add(complaint)
+                queue_alert(session, complaint, services.settings)
         interaction.language = interaction.language or transcript.language
         session.flush()
         voiced = [u.sentiment for u in interaction.utterances if u.role in COMPLAINT_ROLES and u.sentiment is not None]

@@ -226,9 +226,13 @@ def get_capture_session(session: Session, capture_session_id: int) -> CaptureSes
     return capture
 
 
-def list_capture_sessions(session: Session, device_id: int | None = None, limit: int = 100) -> list[CaptureSession]:
-    """Newest sessions first, optionally of one device."""
+def list_capture_sessions(
+    session: Session, device_id: int | None = None, limit: int = 100, branch_ids: frozenset[int] | None = None
+) -> list[CaptureSession]:
+    """Newest sessions first, optionally of one device, within the branches given (None: all)."""
     query = select(CaptureSession).order_by(CaptureSession.id.desc()).limit(limit)
     if device_id is not None:
         query = query.where(CaptureSession.device_id == device_id)
+    if branch_ids is not None:
+        query = query.join(Device, CaptureSession.device_id == Device.id).where(Device.branch_id.in_(branch_ids))
     return list(session.scalars(query))

@@ -33,23 +33,25 @@ def sentiment_slope(values: list[float]) -> float | None:
     return num / den
 
 
-def churn_signals(session: Session, customer: Customer, interactions: list[Interaction]) -> ChurnSignals:
+def churn_signals(
+    session: Session, customer: Customer, interactions: list[Interaction], branch_ids: frozenset[int] | None = None
+) -> ChurnSignals:
     """Cancel intent, falling sentiment and repeated complaints, weighted into one risk figure."""
-    cancel = (
-        session.scalar(
-            select(Tag.id)
-            .join(Utterance, Tag.utterance_id == Utterance.id)
-            .join(Interaction, Utterance.interaction_id == Interaction.id)
-            .where(
-                Interaction.customer_id == customer.id,
-                Tag.kind == "intent",
-                Tag.label == "cancel",
-                Utterance.role != "staff",
-            )
-            .limit(1)
+    cancel_query = (
+        select(Tag.id)
+        .join(Utterance, Tag.utterance_id == Utterance.id)
+        .join(Interaction, Utterance.interaction_id == Interaction.id)
+        .where(
+            Interaction.customer_id == customer.id,
+            Tag.kind == "intent",
+            Tag.label == "cancel",
+            Utterance.role != "staff",
         )
-        is not None
+        .limit(1)
     )
+    if branch_ids is not None:  # what another branch heard is not the caller's to see
+        cancel_query = cancel_query.where(Interaction.branch_id.in_(branch_ids))
+    cancel = session.scalar(cancel_query) is not None
     values = [i.sentiment for i in interactions if i.sentiment is not None]
     slope = sentiment_slope(values)
     falling = slope is not None and slope < -0.1

@@ -1,4 +1,5 @@
-"""Typed ORM models: customers, branches, interactions, recordings, utterances, tags, complaints, jobs."""
+"""Typed ORM models: customers, branches, interactions, recordings, utterances, tags, complaints, jobs,
+users and their tokens, the audit log, tag corrections and webhook deliveries."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ SEVERITIES = ("none", "low", "medium", "high")
 COMPLAINT_STATUSES = ("new", "in_review", "resolved", "dismissed")
 JOB_STATUSES = ("queued", "running", "done", "failed", "dead")  # dead: gave up after max attempts
 JOB_FINAL = ("done", "failed", "dead")
+USER_ROLES = ("admin", "cx_manager", "counter_staff", "auditor")
+TAG_KINDS = ("sentiment", "intent", "keyword", "pii", "complaint")
 
 
 def utcnow() -> datetime:
@@ -77,6 +80,8 @@ class Recording(Base):
     sample_rate: Mapped[int | None]
     channels: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when the retention policy (or a deletion request) removed the audio file; rows stay.
+    purged_at: Mapped[datetime | None]
 
 
 class Interaction(Base):
@@ -122,6 +127,11 @@ class Utterance(Base):
     sentiment: Mapped[float | None]
     # The audio it was heard in: the interaction's own recording, or one live utterance of a session.
     recording_id: Mapped[int | None] = mapped_column(ForeignKey("recordings.id"), index=True)
+    # [[start, end], ...] seconds on the interaction's timeline where personal data was spoken:
+    # playback beeps them. Found with word timestamps; the whole utterance when they fail.
+    pii_spans: Mapped[list[list[float]] | None] = mapped_column(JSON)
+    # jieba tokens of the text, space-joined: what full-text search indexes (FTS5 / tsvector).
+    search_tokens: Mapped[str | None] = mapped_column(Text)
 
     interaction: Mapped[Interaction] = relationship(back_populates="utterances")
     tags: Mapped[list[Tag]] = relationship(back_populates="utterance", cascade="all, delete-orphan")
@@ -274,3 +284,100 @@ class LiveUtterance(Base):
 
     capture_session: Mapped[CaptureSession] = relationship()
     job: Mapped[Job] = relationship()
+
+
+class User(Base):
+    """Someone who signs in: an admin, a CX manager, counter staff or an auditor."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str | None] = mapped_column(String(200))  # argon2id
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    scopes: Mapped[list[UserScope]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+
+class UserScope(Base):
+    """One branch code or region a scoped user (cx_manager, counter_staff) may see."""
+
+    __tablename__ = "user_scopes"
+    __table_args__ = (UniqueConstraint("user_id", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # branch | region
+    value: Mapped[str] = mapped_column(String(100))
+
+
+class UserToken(Base):
+    """A bearer token (kind api) or a web session (kind session, with its CSRF token); hashes only."""
+
+    __tablename__ = "user_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class AuditEntry(Base):
+    """Who read personal data or changed something, when, on what. Never the content itself.
+
+    Append-only: database triggers refuse UPDATE and DELETE on this table.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(64), index=True)  # e.g. interaction.read, complaint.update
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    branch_id: Mapped[int | None]
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class TagCorrection(Base):
+    """A reviewer's fix of a model's tag: labelled data that `kesheng nlp train` learns from."""
+
+    __tablename__ = "tag_corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    utterance_id: Mapped[int] = mapped_column(ForeignKey("utterances.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # sentiment | intent | complaint
+    old_label: Mapped[str | None] = mapped_column(String(64))
+    new_label: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)  # the redacted utterance as corrected
+    reviewer: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One alert to the webhook: written with the complaint, sent and retried by the alert sender."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_status_next", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id", ondelete="SET NULL"))
+    event: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | delivered | failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_status_code: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Update, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Select, Update, and_, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from kesheng.errors import InvalidRequestError, NotFoundError
@@ -21,6 +21,7 @@ from store.models import (
     Interaction,
     Job,
     Recording,
+    Tag,
     Utterance,
     utcnow,
 )
@@ -48,6 +49,11 @@ def get_or_create_branch(session: Session, code: str | None) -> Branch | None:
         session.add(branch)
         session.flush()
     return branch
+
+
+def branch_id(session: Session, code: str | None) -> int | None:
+    """The id of the branch with this code; None for no code or an unknown one."""
+    return session.scalar(select(Branch.id).where(Branch.code == code)) if code else None
 
 
 def find_recording(session: Session, sha256: str) -> Recording | None:
@@ -221,15 +227,24 @@ class ComplaintFilter:
     until: datetime | None = None
     limit: int = 100
     offset: int = 0
+    intent: str | None = None
+    branch_ids: frozenset[int] | None = None  # the caller's scope; None: every branch
 
 
-def list_complaints(session: Session, filters: ComplaintFilter) -> tuple[list[Complaint], int]:
-    """Complaints matching the filters, newest first, and the total count before paging."""
+def _complaint_query(filters: ComplaintFilter) -> Select[tuple[Complaint]]:
     if filters.status and filters.status not in COMPLAINT_STATUSES:
         raise InvalidRequestError(f"status must be one of {', '.join(COMPLAINT_STATUSES)}")
     if filters.severity and filters.severity not in SEVERITIES:
         raise InvalidRequestError(f"severity must be one of {', '.join(SEVERITIES)}")
     query = select(Complaint)
+    if filters.branch_ids is not None:
+        query = query.where(Complaint.branch_id.in_(filters.branch_ids))
+    if filters.intent:
+        query = query.where(
+            select(Tag.id)
+            .where(Tag.utterance_id == Complaint.utterance_id, Tag.kind == "intent", Tag.label == filters.intent)
+            .exists()
+        )
     if filters.status:
         query = query.where(Complaint.status == filters.status)
     if filters.severity:
@@ -242,6 +257,23 @@ def list_complaints(session: Session, filters: ComplaintFilter) -> tuple[list[Co
         query = query.where(Complaint.created_at >= filters.since)
     if filters.until:
         query = query.where(Complaint.created_at < filters.until)
+    return query
+
+
+def complaint_counts(session: Session, filters: ComplaintFilter) -> dict[str, dict[str, int]]:
+    """How many complaints match, by status and by severity (the queue's counters)."""
+    base = _complaint_query(filters).subquery()
+    return {
+        column: {
+            value: n for value, n in session.execute(select(base.c[column], func.count()).group_by(base.c[column]))
+        }
+        for column in ("status", "severity")
+    }
+
+
+def list_complaints(session: Session, filters: ComplaintFilter) -> tuple[list[Complaint], int]:
+    """Complaints matching the filters, newest first, and the total count before paging."""
+    query = _complaint_query(filters)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
         query.options(selectinload(Complaint.customer), selectinload(Complaint.branch), selectinload(Complaint.notes))

@@ -38,6 +38,15 @@ class ChannelResult:
     language: str | None
 
 
+@dataclass(frozen=True)
+class Word:
+    """One word with its time in the samples it was decoded from."""
+
+    start: float
+    end: float
+    text: str
+
+
 class Transcriber(Protocol):
     """Turns one mono 16 kHz channel into segments."""
 
@@ -45,6 +54,10 @@ class Transcriber(Protocol):
 
     def transcribe(self, samples: np.ndarray, options: DecodeOptions) -> ChannelResult:
         """Transcribe one channel; segment channel/role are filled in by the caller."""
+        ...
+
+    def words(self, samples: np.ndarray, options: DecodeOptions) -> list[Word]:
+        """Word-level timestamps of a short stretch (one utterance), for locating what was said when."""
         ...
 
 
@@ -142,6 +155,14 @@ class WhisperTranscriber:
                     )
                 )
         return ChannelResult(tuple(kept), language)
+
+    def words(self, samples: np.ndarray, options: DecodeOptions) -> list[Word]:
+        """Decode once more with word timestamps (cross-attention alignment); used on few utterances."""
+        with self._lock:
+            raw, _info = self.model.transcribe(
+                samples, **_whisper_args(options), word_timestamps=True, condition_on_previous_text=False
+            )
+            return [Word(w.start, w.end, w.word) for seg in raw for w in (seg.words or [])]
 
     def _decode(self, packed: np.ndarray, windows: list[tuple[float, float]], options: DecodeOptions):  # type: ignore[no-untyped-def]
         """One window after another, each ending at a pause; segment times in packed time.

@@ -1,43 +1,147 @@
-"""The complaint queue: list with filters, update (assign, status, note)."""
+"""The complaint queue: list with filters and counts, one complaint with its transcript, update, CSV export."""
 
+from __future__ import annotations
+
+import csv
+import io
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 
-from api.deps import CurrentPrincipal, SessionDep
-from api.schemas import ComplaintOut, ComplaintPage, ComplaintUpdate
-from store.repository import ComplaintFilter, list_complaints, update_complaint
+from api.deps import Reviewer, SessionDep
+from api.schemas import ComplaintDetail, ComplaintOut, ComplaintPage, ComplaintUpdate, InteractionOut
+from store.audit import record
+from store.auth import Principal
+from store.models import Complaint
+from store.repository import (
+    ComplaintFilter,
+    complaint_counts,
+    get_complaint,
+    get_interaction,
+    list_complaints,
+    update_complaint,
+)
 
 router = APIRouter(prefix="/complaints", tags=["complaints"])
+EXPORT_LIMIT = 50_000
 
 
-@router.get("", response_model=ComplaintPage)
-def complaint_list(
-    session: SessionDep,
-    _caller: CurrentPrincipal,
+def complaint_filter(
+    caller: Reviewer,
     status: str | None = None,
     severity: str | None = None,
     branch: str | None = None,
     category: str | None = None,
+    intent: str | None = None,
     since: Annotated[datetime | None, Query(description="created at or after")] = None,
     until: Annotated[datetime | None, Query(description="created before")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> ComplaintPage:
-    """Newest first; `total` counts all matches before paging."""
-    rows, total = list_complaints(
-        session, ComplaintFilter(status, severity, branch, category, since, until, limit, offset)
+) -> ComplaintFilter:
+    """The query's filters, always narrowed to the caller's branches."""
+    return ComplaintFilter(
+        status or None,
+        severity or None,
+        branch or None,
+        category or None,
+        since,
+        until,
+        limit,
+        offset,
+        intent or None,
+        caller.branch_ids,
     )
-    return ComplaintPage(total=total, items=[ComplaintOut.of(c) for c in rows])
+
+
+Filters = Annotated[ComplaintFilter, Depends(complaint_filter)]
+
+
+@router.get("", response_model=ComplaintPage)
+def complaint_list(session: SessionDep, caller: Reviewer, filters: Filters) -> ComplaintPage:
+    """Newest first; `total` counts all matches before paging, `counts` splits them by status and severity."""
+    rows, total = list_complaints(session, filters)
+    record(session, caller, "complaint.list", "complaint", None, None, ids=[c.id for c in rows], total=total)
+    return ComplaintPage(
+        total=total, counts=complaint_counts(session, filters), items=[ComplaintOut.of(c) for c in rows]
+    )
+
+
+def _csv_cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    # A cell starting with = + - @ is a formula to a spreadsheet: keep it text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def complaints_csv(complaints: list[Complaint]) -> bytes:
+    """UTF-8 with a byte-order mark, so spreadsheet programs read the Chinese correctly."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["id", "created_at", "branch", "customer", "channel", "severity", "category", "status"]
+        + ["assignee", "intent", "text"]
+    )
+    for c in complaints:
+        intent = next((t.label for t in c.utterance.tags if t.kind == "intent"), None)
+        row = [c.id, c.created_at.isoformat(), c.branch.code if c.branch else None]
+        row += [c.customer.external_id if c.customer else None, c.interaction.channel, c.severity, c.category]
+        row += [c.status, c.assignee, intent, c.text]
+        writer.writerow([_csv_cell(v) for v in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def export_rows(session: SessionDep, caller: Principal, filters: ComplaintFilter) -> bytes:
+    """The filtered list (every page) as CSV, audited as one export."""
+    from dataclasses import replace
+
+    rows, total = list_complaints(session, replace(filters, limit=EXPORT_LIMIT, offset=0))
+    record(session, caller, "complaint.export", "complaint", None, None, rows=len(rows), total=total)
+    return complaints_csv(rows)
+
+
+@router.get("/export.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+def complaint_export(session: SessionDep, caller: Reviewer, filters: Filters) -> Response:
+    """The filtered complaint list as CSV (all pages, up to 50,000 rows)."""
+    return Response(
+        export_rows(session, caller, filters),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="complaints.csv"'},
+    )
+
+
+def visible_complaint(session: SessionDep, caller: Principal, complaint_id: int) -> Complaint:
+    """A complaint in the caller's branches (404 otherwise)."""
+    complaint = get_complaint(session, complaint_id)
+    caller.check(complaint.branch_id, "complaint", complaint_id)
+    return complaint
+
+
+@router.get("/{complaint_id}", response_model=ComplaintDetail)
+def complaint_detail(complaint_id: int, session: SessionDep, caller: Reviewer) -> ComplaintDetail:
+    """The complaint with its whole interaction (transcript, tags, other complaints)."""
+    complaint = visible_complaint(session, caller, complaint_id)
+    record(session, caller, "complaint.read", "complaint", complaint.id, complaint.branch_id)
+    interaction = get_interaction(session, complaint.interaction_id)
+    return ComplaintDetail(complaint=ComplaintOut.of(complaint), interaction=InteractionOut.of(interaction))
 
 
 @router.patch("/{complaint_id}", response_model=ComplaintOut)
-def complaint_update(
-    complaint_id: int, body: ComplaintUpdate, session: SessionDep, caller: CurrentPrincipal
-) -> ComplaintOut:
+def complaint_update(complaint_id: int, body: ComplaintUpdate, session: SessionDep, caller: Reviewer) -> ComplaintOut:
     """Assign, move through new → in_review → resolved/dismissed, and add a note."""
+    visible_complaint(session, caller, complaint_id)
     complaint = update_complaint(
-        session, complaint_id, status=body.status, assignee=body.assignee, note=body.note, author=caller.name
+        session, complaint_id, status=body.status, assignee=body.assignee, note=body.note, author=caller.username
+    )
+    changed = body.model_dump(exclude_none=True, exclude={"note"})
+    record(
+        session,
+        caller,
+        "complaint.update",
+        "complaint",
+        complaint.id,
+        complaint.branch_id,
+        **changed,
+        note=bool(body.note),
     )
     return ComplaintOut.of(complaint)

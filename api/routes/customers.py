@@ -3,21 +3,45 @@
 from collections import Counter
 
 from fastapi import APIRouter
+from sqlalchemy.orm import Session
 
-from api.deps import CurrentPrincipal, SessionDep
-from api.schemas import ChurnOut, TimelineEntry, TimelineOut, TrendPoint
+from api.deps import Admin, Reviewer, ServicesDep, SessionDep
+from api.schemas import ChurnOut, DeletionOut, TimelineEntry, TimelineOut, TrendPoint
+from kesheng.errors import NotFoundError
+from store.audit import record
+from store.auth import Principal
 from store.insights import churn_signals
-from store.models import SEVERITIES
+from store.models import SEVERITIES, Customer, Interaction
+from store.privacy import delete_customer
 from store.repository import customer_interactions, get_customer
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
 
-@router.get("/{external_id}/timeline", response_model=TimelineOut)
-def customer_timeline(external_id: str, session: SessionDep, _caller: CurrentPrincipal) -> TimelineOut:
-    """Every interaction of the customer, oldest first, with the sentiment trend and churn signals."""
+def visible_customer(session: Session, caller: Principal, external_id: str) -> tuple[Customer, list[Interaction]]:
+    """The customer and the interactions in the caller's branches; 404 when the caller sees none."""
     customer = get_customer(session, external_id)
-    interactions = customer_interactions(session, customer)
+    interactions = [i for i in customer_interactions(session, customer) if caller.sees(i.branch_id)]
+    if caller.branch_ids is not None and not interactions:
+        raise NotFoundError("customer", external_id)
+    return customer, interactions
+
+
+@router.delete("/{external_id}", response_model=DeletionOut)
+def delete_customer_data(external_id: str, session: SessionDep, services: ServicesDep, caller: Admin) -> DeletionOut:
+    """PIPL deletion request: the customer's audio, transcripts, tags and complaints go; the audit entry stays."""
+    report, keys = delete_customer(session, external_id, caller)
+    session.commit()  # rows first: audio files go only once nothing points at them
+    for key in keys:
+        services.audio_store.delete(key)
+    return DeletionOut(**report.__dict__)
+
+
+@router.get("/{external_id}/timeline", response_model=TimelineOut)
+def customer_timeline(external_id: str, session: SessionDep, caller: Reviewer) -> TimelineOut:
+    """Every interaction of the customer the caller may see, oldest first, with sentiment trend and churn."""
+    customer, interactions = visible_customer(session, caller, external_id)
+    record(session, caller, "customer.read", "customer", customer.id, None, interactions=len(interactions))
     entries = [
         TimelineEntry(
             interaction_id=i.id,
@@ -37,7 +61,7 @@ def customer_timeline(external_id: str, session: SessionDep, _caller: CurrentPri
             continue
         window = [*window[-2:], i.sentiment]
         trend.append(TrendPoint(occurred_at=i.occurred_at, sentiment=i.sentiment, rolling=sum(window) / len(window)))
-    signals = churn_signals(session, customer, interactions)
+    signals = churn_signals(session, customer, interactions, caller.branch_ids)
     return TimelineOut(
         customer=customer.external_id,
         value_tier=customer.value_tier,

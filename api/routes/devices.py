@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Header, HTTPException, Request, UploadFile, status
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import CurrentPrincipal, ServicesDep, SessionDep, SettingsDep, bearer_token, notify_workers
+from api.deps import DeviceAdmin, ServicesDep, SessionDep, SettingsDep, bearer_token, notify_workers
 from api.schemas import (
     DeviceCreate,
     DeviceCreated,
@@ -42,14 +42,14 @@ def _device_auth_failed(exc: InvalidRequestError) -> HTTPException:
 
 
 @router.get("", response_model=list[DeviceOut])
-def devices(session: SessionDep, _caller: CurrentPrincipal) -> list[DeviceOut]:
+def devices(session: SessionDep, _caller: DeviceAdmin) -> list[DeviceOut]:
     """Every device with its health and last heartbeat."""
     return [DeviceOut.of(d) for d in list_devices(session)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=DeviceCreated)
 def create_device(
-    body: DeviceCreate, session: SessionDep, settings: SettingsDep, _caller: CurrentPrincipal
+    body: DeviceCreate, session: SessionDep, settings: SettingsDep, _caller: DeviceAdmin
 ) -> DeviceCreated:
     """Register a device for a branch/counter/staff member; returns its one-time enrolment code."""
     device, code = add_device(session, body.branch, body.counter, body.staff, settings.enrolment_hours)
@@ -128,6 +128,6 @@ async def upload_utterance(
 
 
 @router.post("/{device_id}/revoke", response_model=DeviceOut)
-def revoke_device(device_id: int, session: SessionDep, _caller: CurrentPrincipal) -> DeviceOut:
+def revoke_device(device_id: int, session: SessionDep, _caller: DeviceAdmin) -> DeviceOut:
     """Revoke at once: the token is refused from the next request on."""
     return DeviceOut.of(revoke(session, device_id))

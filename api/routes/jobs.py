@@ -2,14 +2,16 @@
 
 from fastapi import APIRouter
 
-from api.deps import CurrentPrincipal, SessionDep
+from api.deps import SessionDep, Uploader
 from api.schemas import JobOut
-from store.repository import get_job
+from store.repository import branch_id, get_job
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
 
 @router.get("/{job_id}", response_model=JobOut)
-def job_status(job_id: int, session: SessionDep, _caller: CurrentPrincipal) -> JobOut:
+def job_status(job_id: int, session: SessionDep, caller: Uploader) -> JobOut:
     """Where an import stands; `error` says why a failed one failed."""
-    return JobOut.of(get_job(session, job_id))
+    job = get_job(session, job_id)
+    caller.check(branch_id(session, job.params.get("branch")), "job", job_id)
+    return JobOut.of(job)

@@ -9,11 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile, status
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import CurrentPrincipal, ServicesDep, SettingsDep, notify_workers
+from api.deps import ServicesDep, SessionDep, SettingsDep, Uploader, notify_workers
 from api.schemas import JobOut
 from api.uploads import spool_upload
+from kesheng.errors import ForbiddenError
 from kesheng.settings import parse_roles
 from pipeline.importer import ImportRequest, ingest_file
+from store.repository import branch_id
 
 router = APIRouter(prefix="/recordings", tags=["recordings"])
 
@@ -23,7 +25,8 @@ async def upload_recording(
     request: Request,
     services: ServicesDep,
     settings: SettingsDep,
-    _caller: CurrentPrincipal,
+    caller: Uploader,
+    session: SessionDep,
     file: Annotated[UploadFile, File(description="wav, mp3, m4a, flac or ogg")],
     customer: Annotated[str | None, Form(description="the customer's id in your CRM", max_length=128)] = None,
     branch: Annotated[str | None, Form(description="branch code", max_length=64)] = None,
@@ -32,6 +35,8 @@ async def upload_recording(
     occurred_at: Annotated[datetime | None, Form(description="when it was recorded (ISO 8601)")] = None,
 ) -> JobOut:
     """Store the audio and queue its import → 202 with the job to poll."""
+    if caller.branch_ids is not None and branch_id(session, branch) not in caller.branch_ids:
+        raise ForbiddenError("give the code of one of your own branches (branch=...)")
     limit = settings.max_upload_mb * 2**20  # the body limit itself is enforced while streaming (api/limits)
     roles = parse_roles(stereo_roles) if stereo_roles else None
     name = Path(file.filename or "upload").name

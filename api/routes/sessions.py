@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy import func, select
 
-from api.deps import CurrentPrincipal, SessionDep
+from api.deps import SessionDep, Uploader
 from api.schemas import CaptureSessionOut, CustomerAttach
 from pipeline.live import attach_customer, get_capture_session, list_capture_sessions
+from store.audit import record
 from store.models import CaptureSession, LiveUtterance
 
 router = APIRouter(prefix="/capture-sessions", tags=["devices"])
@@ -23,18 +24,20 @@ def _out(session: SessionDep, capture: CaptureSession) -> CaptureSessionOut:
 @router.get("", response_model=list[CaptureSessionOut])
 def sessions(
     session: SessionDep,
-    _caller: CurrentPrincipal,
+    caller: Uploader,
     device_id: int | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[CaptureSessionOut]:
-    """Newest first; `device_id` narrows to one counter or headset."""
-    return [_out(session, c) for c in list_capture_sessions(session, device_id, limit)]
+    """Newest first; `device_id` narrows to one counter or headset. Only the caller's branches."""
+    captures = list_capture_sessions(session, device_id, limit, caller.branch_ids)
+    return [_out(session, c) for c in captures]
 
 
 @router.put("/{capture_session_id}/customer", response_model=CaptureSessionOut)
-def attach(
-    capture_session_id: int, body: CustomerAttach, session: SessionDep, _caller: CurrentPrincipal
-) -> CaptureSessionOut:
+def attach(capture_session_id: int, body: CustomerAttach, session: SessionDep, caller: Uploader) -> CaptureSessionOut:
     """The customer at the counter (queue ticket / CRM id): the session and its complaints move to them."""
-    capture = attach_customer(session, get_capture_session(session, capture_session_id), body.customer)
+    capture = get_capture_session(session, capture_session_id)
+    caller.check(capture.device.branch_id, "capture session", capture_session_id)
+    capture = attach_customer(session, capture, body.customer)
+    record(session, caller, "capture_session.attach", "capture_session", capture.id, capture.device.branch_id)
     return _out(session, capture)

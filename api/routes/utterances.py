@@ -1,0 +1,73 @@
+"""One utterance: its audio (personal data beeped) and the reviewer's tag corrections."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.deps import Reviewer, ServicesDep, SessionDep
+from api.schemas import TagFixIn, UtteranceOut
+from kesheng.errors import GoneError, NotFoundError
+from pipeline.pii_audio import utterance_wav
+from store.audit import record
+from store.auth import Principal
+from store.corrections import TagFix, correct_tags
+from store.models import LiveUtterance, Recording, Utterance
+
+router = APIRouter(prefix="/utterances", tags=["utterances"])
+
+
+def visible_utterance(session: Session, caller: Principal, utterance_id: int) -> Utterance:
+    """An utterance of an interaction in the caller's branches (404 otherwise)."""
+    utterance = session.get(Utterance, utterance_id)
+    if utterance is None:
+        raise NotFoundError("utterance", utterance_id)
+    caller.check(utterance.interaction.branch_id, "utterance", utterance_id)
+    return utterance
+
+
+@router.get("/{utterance_id}/audio", response_class=Response, responses={200: {"content": {"audio/wav": {}}}})
+def utterance_audio(utterance_id: int, session: SessionDep, services: ServicesDep, caller: Reviewer) -> Response:
+    """The utterance as 16 kHz WAV, with spoken phone, ID and card numbers replaced by a beep."""
+    utterance = visible_utterance(session, caller, utterance_id)
+    interaction = utterance.interaction
+    recording = session.get(Recording, utterance.recording_id or interaction.recording_id)
+    if recording is None or recording.purged_at is not None:
+        raise GoneError("audio", utterance_id, "deleted under the retention policy; the transcript remains")
+    # A live utterance has its own file, starting `offset` seconds into the session.
+    offset = 0.0
+    if recording.id != interaction.recording_id:
+        offset = session.scalar(select(LiveUtterance.offset).where(LiveUtterance.recording_id == recording.id)) or 0.0
+    stereo = recording.channels == 2 and any(u.channel > 0 for u in interaction.utterances)
+    spans = [[a - offset, b - offset] for a, b in (utterance.pii_spans or [])]
+    wav = utterance_wav(
+        services.audio_store.path(recording.path),
+        utterance.channel,
+        utterance.start - offset,
+        utterance.end - offset,
+        spans,
+        stereo,
+    )
+    record(session, caller, "audio.read", "utterance", utterance.id, interaction.branch_id, beeped=len(spans))
+    return Response(wav, media_type="audio/wav", headers={"Cache-Control": "no-store"})
+
+
+@router.put("/{utterance_id}/tags", response_model=UtteranceOut)
+def utterance_tags(utterance_id: int, body: TagFixIn, session: SessionDep, caller: Reviewer) -> UtteranceOut:
+    """Fix sentiment, intent or the complaint decision; kept as labelled data for `kesheng nlp train`."""
+    utterance = visible_utterance(session, caller, utterance_id)
+    fix = TagFix(**body.model_dump())
+    complaints = correct_tags(session, utterance, fix, caller)
+    record(
+        session,
+        caller,
+        "tags.update",
+        "utterance",
+        utterance.id,
+        utterance.interaction.branch_id,
+        **body.model_dump(exclude_none=True),
+        complaints=[c.id for c in complaints],
+    )
+    return UtteranceOut.of(utterance)

@@ -1,0 +1,102 @@
+"""The dashboard's figures, within the caller's branches: counted in Python over one period's rows,
+which is the same on SQLite and PostgreSQL and quick at a branch network's volume."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from store.insights import churn_signals
+from store.models import Complaint, Customer, Interaction, Tag, Utterance, utcnow
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    """A customer who may leave, and why."""
+
+    customer: str
+    risk: float
+    cancel_intent: bool
+    falling_sentiment: bool
+    complaints: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything the dashboard draws."""
+
+    since: datetime
+    by_branch: dict[str, int]
+    by_category: dict[str, int]
+    by_week: dict[str, int]  # ISO date of the week's Monday → complaints
+    sentiment_by_week: dict[str, float]  # mean interaction sentiment per week
+    top_keywords: list[tuple[str, int]]
+    at_risk: list[AtRisk]
+
+
+def _week(moment: datetime) -> str:
+    day: date = moment.date()
+    return (day - timedelta(days=day.weekday())).isoformat()
+
+
+def build_dashboard(session: Session, branch_ids: frozenset[int] | None, days: int = 90) -> Dashboard:
+    """Complaints per branch, category and week; sentiment per week; keywords; customers at risk."""
+    since = utcnow() - timedelta(days=days)
+    complaints_q = select(Complaint).where(Complaint.created_at >= since).options(selectinload(Complaint.branch))
+    interactions_q = select(Interaction).where(Interaction.occurred_at >= since)
+    keywords_q = (
+        select(Tag.label)
+        .join(Utterance, Tag.utterance_id == Utterance.id)
+        .join(Interaction, Utterance.interaction_id == Interaction.id)
+        .where(Tag.kind == "keyword", Utterance.role != "staff", Interaction.occurred_at >= since)
+    )
+    if branch_ids is not None:
+        complaints_q = complaints_q.where(Complaint.branch_id.in_(branch_ids))
+        interactions_q = interactions_q.where(Interaction.branch_id.in_(branch_ids))
+        keywords_q = keywords_q.where(Interaction.branch_id.in_(branch_ids))
+    complaints = list(session.scalars(complaints_q))
+    interactions = list(session.scalars(interactions_q))
+    sentiments: dict[str, list[float]] = defaultdict(list)
+    for interaction in interactions:
+        if interaction.sentiment is not None:
+            sentiments[_week(interaction.occurred_at)].append(interaction.sentiment)
+    return Dashboard(
+        since=since,
+        by_branch=dict(Counter(c.branch.code if c.branch else "-" for c in complaints).most_common()),
+        by_category=dict(Counter(c.category for c in complaints).most_common()),
+        by_week=dict(sorted(Counter(_week(c.created_at) for c in complaints).items())),
+        sentiment_by_week={w: round(sum(v) / len(v), 3) for w, v in sorted(sentiments.items())},
+        top_keywords=Counter(session.scalars(keywords_q)).most_common(15),
+        at_risk=_at_risk(session, interactions, branch_ids),
+    )
+
+
+def _at_risk(session: Session, interactions: list[Interaction], branch_ids: frozenset[int] | None) -> list[AtRisk]:
+    customer_ids = {i.customer_id for i in interactions if i.customer_id is not None}
+    found = []
+    for customer in session.scalars(select(Customer).where(Customer.id.in_(customer_ids))):
+        history = list(
+            session.scalars(
+                select(Interaction)
+                .where(Interaction.customer_id == customer.id)
+                .options(selectinload(Interaction.complaints))
+                .order_by(Interaction.occurred_at, Interaction.id)
+            )
+        )
+        history = [i for i in history if branch_ids is None or i.branch_id in branch_ids]
+        signals = churn_signals(session, customer, history, branch_ids)
+        if signals.risk >= 0.3:
+            found.append(
+                AtRisk(
+                    customer.external_id,
+                    signals.risk,
+                    signals.cancel_intent,
+                    signals.falling_sentiment,
+                    signals.complaints,
+                )
+            )
+    return sorted(found, key=lambda r: -r.risk)[:15]
