@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from api import errors, health
 from api.health import metrics_registry
@@ -23,12 +25,15 @@ from api.routes import (
     sessions,
     utterances,
 )
+from api.web import pages
 from kesheng import __version__
 from kesheng.settings import Settings
 from pipeline.housekeeping import Housekeeper
 from pipeline.importer import Services
 from pipeline.services import build_services
 from pipeline.worker import WorkerPool
+
+STATIC_DIR = Path(pages.__file__).parent / "static"
 
 
 def create_app(settings: Settings, services: Services | None = None, run_workers: bool = True) -> FastAPI:
@@ -80,5 +85,7 @@ def create_app(settings: Settings, services: Services | None = None, run_workers
     errors.install(app)
 
     app.include_router(health.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_mb * 2**20 + 64 * 1024)
     return app

@@ -31,6 +31,10 @@ nlp_app = typer.Typer(help="NLP models.", no_args_is_help=True)
 app.add_typer(nlp_app, name="nlp")
 devices_app = typer.Typer(help="Audio input devices on this machine.", no_args_is_help=True)
 app.add_typer(devices_app, name="devices")
+users_app = typer.Typer(help="People who sign in: roles, branches, API tokens.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+privacy_app = typer.Typer(help="Data protection (PIPL): retention and deletion requests.", no_args_is_help=True)
+app.add_typer(privacy_app, name="privacy")
 agent_app = typer.Typer(help="The capture agent on a counter PC or field laptop.", no_args_is_help=True)
 app.add_typer(agent_app, name="agent")
 err = Console(stderr=True)
@@ -45,6 +49,12 @@ def _settings() -> Settings:
     except Exception as exc:  # pydantic's ValidationError: show it, not a traceback
         err.print(f"[red]invalid settings:[/red] {exc}")
         raise typer.Exit(2) from exc
+
+
+def _open_database(settings: Settings):  # type: ignore[no-untyped-def]
+    from pipeline.services import open_database
+
+    return open_database(settings)
 
 
 def _fail(exc: KeshengError) -> typer.Exit:
@@ -540,6 +550,105 @@ def agent_upload(
             + (f" ({result.error})" if result.error else "")
         )
     raise typer.Exit(1 if status["spooled"] else 0)
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="the sign-in name")],
+    role: Annotated[str, typer.Option("--role", help="admin | cx_manager | counter_staff | auditor")],
+    branch: Annotated[
+        list[str] | None, typer.Option("--branch", help="branch code a cx_manager/counter_staff sees (repeatable)")
+    ] = None,
+    region: Annotated[list[str] | None, typer.Option("--region", help="every branch of a region (repeatable)")] = None,
+    password: Annotated[str | None, typer.Option("--password", help="prompted for (hidden) when not given")] = None,
+) -> None:
+    """Add a user to the local database."""
+    from store.auth import add_user, scope_names
+
+    if password is None:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    db = _open_database(_settings())
+    try:
+        with db.transaction() as session:
+            user = add_user(session, username, role, password, branch or [], region or [])
+            scopes = ", ".join(scope_names(user)) or "every branch"
+    except KeshengError as exc:
+        raise _fail(exc) from exc
+    out.print(f"added {user.username} ({user.role}; {scopes})")
+
+
+@users_app.command("token")
+def users_token(username: Annotated[str, typer.Argument(help="whose token")]) -> None:
+    """Print a new API bearer token for a user (on the last line; shown once, stored hashed)."""
+    from store.auth import get_user, issue_token
+
+    db = _open_database(_settings())
+    try:
+        with db.transaction() as session:
+            token, _row = issue_token(session, get_user(session, username), "api")
+    except KeshengError as exc:
+        raise _fail(exc) from exc
+    err.print(f"API token for {username} (send as Authorization: Bearer ...):")
+    print(token)
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """Every user with role and branches."""
+    from sqlalchemy import select
+
+    from store.auth import scope_names
+    from store.models import User
+
+    db = _open_database(_settings())
+    table = Table("user", "role", "scope", "active")
+    with db.transaction() as session:
+        for user in session.scalars(select(User).order_by(User.username)):
+            table.add_row(user.username, user.role, ", ".join(scope_names(user)) or "all", str(user.active))
+    out.print(table)
+
+
+@privacy_app.command("purge-audio")
+def privacy_purge_audio(
+    days: Annotated[float | None, typer.Option("--days", help="default: KESHENG_AUDIO_RETENTION_DAYS")] = None,
+) -> None:
+    """Delete audio older than the retention period now (the server also does this hourly)."""
+    from pipeline.services import build_storage
+    from store.privacy import purge_expired_audio
+
+    settings = _settings()
+    days = days or settings.audio_retention_days
+    if not days:
+        err.print("[red]error:[/red] give --days or set KESHENG_AUDIO_RETENTION_DAYS")
+        raise typer.Exit(2)
+    db, store = build_storage(settings)
+    out.print(f"deleted the audio of {purge_expired_audio(db, store, days)} recording(s) older than {days:g} days")
+
+
+@privacy_app.command("delete-customer")
+def privacy_delete_customer(
+    customer: Annotated[str, typer.Argument(help="the customer's CRM id")],
+    yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation")] = False,
+) -> None:
+    """Delete one customer's audio, transcripts, tags and complaints (a PIPL deletion request)."""
+    from pipeline.services import build_storage
+    from store.auth import Principal
+    from store.privacy import delete_customer
+
+    if not yes:
+        typer.confirm(f"delete everything kept about customer {customer}?", abort=True)
+    db, store = build_storage(_settings())
+    try:
+        with db.transaction() as session:
+            report, keys = delete_customer(session, customer, Principal("cli", "admin", None))
+    except KeshengError as exc:
+        raise _fail(exc) from exc
+    for key in keys:
+        store.delete(key)
+    out.print(
+        f"deleted {report.interactions} interaction(s), {report.utterances} utterance(s), "
+        f"{report.complaints} complaint(s), {report.recordings} audio file(s)"
+    )
 
 
 @nlp_app.command("train")

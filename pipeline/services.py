@@ -18,6 +18,11 @@ def open_database(settings: Settings) -> Database:
     return db
 
 
+def build_storage(settings: Settings) -> tuple[Database, LocalAudioStore]:
+    """The database and audio store alone, for commands that need no models."""
+    return open_database(settings), LocalAudioStore(settings.audio_dir)
+
+
 def build_services(settings: Settings, db: Database | None = None) -> Services:
     """Everything a worker needs; loads the Whisper and NLP models (seconds, once per process)."""
     return Services(

@@ -26,6 +26,19 @@ from store.repository import (
 
 router = APIRouter(prefix="/complaints", tags=["complaints"])
 EXPORT_LIMIT = 50_000
+CSV_COLUMNS = (
+    "id",
+    "created_at",
+    "branch",
+    "customer",
+    "channel",
+    "severity",
+    "category",
+    "status",
+    "assignee",
+    "intent",
+    "text",
+)
 
 
 def complaint_filter(
@@ -78,10 +91,7 @@ def complaints_csv(complaints: list[Complaint]) -> bytes:
     """UTF-8 with a byte-order mark, so spreadsheet programs read the Chinese correctly."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(
-        ["id", "created_at", "branch", "customer", "channel", "severity", "category", "status"]
-        + ["assignee", "intent", "text"]
-    )
+    writer.writerow(CSV_COLUMNS)
     for c in complaints:
         intent = next((t.label for t in c.utterance.tags if t.kind == "intent"), None)
         row = [c.id, c.created_at.isoformat(), c.branch.code if c.branch else None]

@@ -1,0 +1,1 @@
+"""The review workspace in the browser: server-rendered pages, shipped assets, no internet needed."""

@@ -1,0 +1,286 @@
+"""The web pages. Reads go through the same store functions, scopes and audit as the JSON API;
+changes are made by the page's script calling /api/v1 with the session cookie and CSRF token."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.deps import SESSION_COOKIE, SessionDep, SettingsDep, bearer_token
+from api.routes.auth import sign_in
+from api.routes.complaints import complaint_filter, visible_complaint
+from api.routes.customers import visible_customer
+from api.web.charts import bar_chart, line_chart
+from api.web.i18n import LANG_COOKIE, LANGUAGES, translator
+from kesheng.errors import AccessError, NotAuthenticatedError
+from nlp.classify import LABELS
+from nlp.pii import redact
+from store.audit import AuditFilter, list_entries, record
+from store.auth import Principal, resolve_token, revoke_token
+from store.dashboard import build_dashboard
+from store.insights import churn_signals
+from store.models import COMPLAINT_STATUSES, Branch
+from store.repository import complaint_counts, get_interaction, list_complaints
+from store.search import search_utterances
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+router = APIRouter(include_in_schema=False)
+_FILTERS = ("status", "severity", "branch", "category", "intent", "since", "until")
+
+
+def _highlight(text: str, words: list[str]) -> Markup:
+    """The text, escaped, with each keyword wrapped in <mark>."""
+    words = sorted({w for w in words if w}, key=len, reverse=True)
+    if not words:
+        return escape(text)
+    pattern = re.compile("|".join(re.escape(w) for w in words))
+    out, cursor = [], 0
+    for match in pattern.finditer(text):
+        out += [escape(text[cursor : match.start()]), Markup("<mark>") + escape(match.group()) + Markup("</mark>")]
+        cursor = match.end()
+    out.append(escape(text[cursor:]))
+    return Markup("").join(out)
+
+
+templates.env.filters["highlight"] = _highlight
+
+
+def web_user(request: Request, session: SessionDep) -> Principal | None:
+    """The signed-in user of the session cookie (or of a bearer token, for scripts), or None."""
+    token = bearer_token(request.headers.get("authorization"))
+    cookie = request.cookies.get(SESSION_COOKIE)
+    try:
+        if token:
+            return resolve_token(session, token, "api")
+        return resolve_token(session, cookie, "session") if cookie else None
+    except NotAuthenticatedError:
+        return None
+
+
+WebUser = Annotated[Principal | None, Depends(web_user)]
+
+
+def _lang(request: Request) -> str:
+    asked = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE) or "zh"
+    return asked if asked in LANGUAGES else "zh"
+
+
+def render(request: Request, name: str, user: Principal | None, status: int = 200, **context: Any) -> Response:
+    """A page in the user's language; `?lang=` is remembered in a cookie."""
+    lang = _lang(request)
+    t, label = translator(lang)
+    response = templates.TemplateResponse(
+        request, name, {"user": user, "lang": lang, "t": t, "label": label, **context}, status_code=status
+    )
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+def _gate(request: Request, user: Principal | None, permission: str) -> Response | None:
+    """Login page for strangers, a 403 page for roles without the permission, None to go on."""
+    if user is None:
+        return render(request, "login.html", None, status=401, next=request.url.path)
+    if not user.may(permission):
+        return render(request, "home.html", user, status=403)
+    return None
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, session: SessionDep, user: WebUser) -> Response:
+    """The complaint queue for reviewers, the audit log for auditors, the login page for strangers."""
+    if user is None:
+        return render(request, "login.html", None)
+    if user.may("review"):
+        return queue_page(request, session, user)
+    if user.may("audit"):
+        return RedirectResponse("/audit-log", status_code=303)
+    return render(request, "home.html", user)
+
+
+@router.post("/login")
+def login_form(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form(max_length=64)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+) -> Response:
+    """The login form: the cookie and a redirect home, or the form again with one message."""
+    response = RedirectResponse("/", status_code=303)
+    try:
+        sign_in(session, settings, response, username, password)
+    except AccessError:
+        return render(request, "login.html", None, status=401, error=True, username=username)
+    return response
+
+
+@router.post("/logout")
+def logout_form(
+    request: Request, session: SessionDep, user: WebUser, csrf: Annotated[str, Form(max_length=100)] = ""
+) -> Response:
+    """Sign out (the form carries the CSRF token)."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if user is not None and cookie and user.csrf and csrf == user.csrf:
+        revoke_token(session, cookie)
+        record(session, user, "auth.logout", "user", user.user_id)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def _branches(session: Session, user: Principal) -> list[str]:
+    query = select(Branch.code).order_by(Branch.code)
+    if user.branch_ids is not None:
+        query = query.where(Branch.id.in_(user.branch_ids))
+    return list(session.scalars(query))
+
+
+def queue_page(request: Request, session: Session, user: Principal) -> Response:
+    """Filters, counts and the newest 100 complaints matching them."""
+    q = request.query_params
+    filters = complaint_filter(
+        user,
+        status=q.get("status"),
+        severity=q.get("severity"),
+        branch=q.get("branch"),
+        category=q.get("category"),
+        intent=q.get("intent"),
+        since=_date(q.get("since")),
+        until=_date(q.get("until")),
+        limit=100,
+    )
+    rows, total = list_complaints(session, filters)
+    record(session, user, "complaint.list", "complaint", None, None, ids=[c.id for c in rows], total=total)
+    export = "/api/v1/complaints/export.csv?" + urlencode({k: v for k, v in q.items() if k in _FILTERS and v})
+    return render(
+        request,
+        "queue.html",
+        user,
+        rows=rows,
+        total=total,
+        counts=complaint_counts(session, replace(filters, status=None, severity=None)),
+        filters=q,
+        statuses=COMPLAINT_STATUSES,
+        severities=("high", "medium", "low"),
+        categories=LABELS["category"],
+        intents=LABELS["intent"],
+        branches=_branches(session, user),
+        export=export,
+    )
+
+
+def _date(value: str | None):  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+@router.get("/complaints/{complaint_id}", response_class=HTMLResponse)
+def complaint_page(complaint_id: int, request: Request, session: SessionDep, user: WebUser) -> Response:
+    """The transcript with the complaint highlighted, the audio, actions and tag fixes."""
+    if (gate := _gate(request, user, "review")) is not None:
+        return gate
+    assert user is not None
+    complaint = visible_complaint(session, user, complaint_id)
+    record(session, user, "complaint.read", "complaint", complaint.id, complaint.branch_id)
+    interaction = get_interaction(session, complaint.interaction_id)
+    flagged = {c.utterance_id for c in interaction.complaints}
+    return render(
+        request,
+        "complaint.html",
+        user,
+        complaint=complaint,
+        interaction=interaction,
+        flagged=flagged,
+        labels=LABELS,
+    )
+
+
+@router.get("/customers/{external_id}", response_class=HTMLResponse)
+def customer_page(external_id: str, request: Request, session: SessionDep, user: WebUser) -> Response:
+    """Timeline across channels with the sentiment trend and the risk of leaving."""
+    if (gate := _gate(request, user, "review")) is not None:
+        return gate
+    assert user is not None
+    customer, interactions = visible_customer(session, user, external_id)
+    record(session, user, "customer.read", "customer", customer.id, None, interactions=len(interactions))
+    signals = churn_signals(session, customer, interactions, user.branch_ids)
+    points = [(i.occurred_at.strftime("%m-%d"), i.sentiment) for i in interactions if i.sentiment is not None]
+    return render(
+        request,
+        "customer.html",
+        user,
+        customer=customer,
+        interactions=interactions,
+        signals=signals,
+        chart=line_chart(points),  # type: ignore[arg-type]
+    )
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard_page(request: Request, session: SessionDep, user: WebUser) -> Response:
+    """Charts over the last 90 days, within the user's branches."""
+    if (gate := _gate(request, user, "dashboard")) is not None:
+        return gate
+    assert user is not None
+    _t, label = translator(_lang(request))
+    data = build_dashboard(session, user.branch_ids)
+    return render(
+        request,
+        "dashboard.html",
+        user,
+        data=data,
+        branch_chart=bar_chart(list(data.by_branch.items())),
+        category_chart=bar_chart([(label(k), v) for k, v in data.by_category.items()]),
+        week_chart=bar_chart([(k, v) for k, v in data.by_week.items()]),
+        sentiment_chart=line_chart([(k[5:], v) for k, v in data.sentiment_by_week.items()]),
+        keyword_chart=bar_chart([(k, v) for k, v in data.top_keywords]),
+        show_customers=user.may("review"),
+    )
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(
+    request: Request, session: SessionDep, user: WebUser, q: Annotated[str, Query(max_length=200)] = ""
+) -> Response:
+    """Full-text search over transcripts; matches highlighted."""
+    if (gate := _gate(request, user, "review")) is not None:
+        return gate
+    assert user is not None
+    hits, terms = search_utterances(session, q, user.branch_ids) if q.strip() else ([], [])
+    if q.strip():
+        record(session, user, "search", "utterance", None, None, query=redact(q), hits=len(hits))
+    return render(request, "search.html", user, q=q, hits=hits, terms=terms)
+
+
+@router.get("/audit-log", response_class=HTMLResponse)
+def audit_page(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    actor: str | None = None,
+    action: str | None = None,
+    object_id: str | None = None,
+) -> Response:
+    """The newest 200 audit entries, filterable by actor, action and object."""
+    if (gate := _gate(request, user, "audit")) is not None:
+        return gate
+    rows, total = list_entries(session, AuditFilter(actor or None, action or None, None, object_id or None, limit=200))
+    return render(request, "audit.html", user, rows=rows, total=total, actor=actor or "", action=action or "")

@@ -1,0 +1,65 @@
+// Complaint actions and tag fixes: JSON calls to /api/v1 with the session cookie and the CSRF token.
+"use strict";
+(function () {
+  const csrf = document.querySelector('meta[name="csrf"]')?.content;
+
+  async function call(method, url, body) {
+    const response = await fetch(url, {
+      method,
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf || "" },
+      body: JSON.stringify(body),
+      credentials: "same-origin",
+    });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(data.detail || response.statusText);
+    return data;
+  }
+
+  function flash(text, bad) {
+    const el = document.getElementById("flash");
+    if (el) { el.textContent = text; el.style.color = bad ? "#c62828" : ""; }
+  }
+
+  const actions = document.querySelector(".actions[data-complaint]");
+  if (actions) {
+    const id = actions.dataset.complaint;
+    actions.addEventListener("click", async (event) => {
+      const button = event.target.closest("button[data-action]");
+      if (!button) return;
+      const note = document.getElementById("note").value.trim();
+      const body = button.dataset.action === "assign"
+        ? { assignee: actions.dataset.user, status: "in_review" }
+        : { status: button.dataset.action };
+      if (note) body.note = note;
+      button.disabled = true;
+      try {
+        const complaint = await call("PATCH", `/api/v1/complaints/${id}`, body);
+        document.getElementById("complaint-status").textContent = complaint.status;
+        document.getElementById("assignee").textContent = complaint.assignee || "—";
+        flash("✓ " + complaint.status);
+        document.getElementById("note").value = "";
+      } catch (error) {
+        flash(error.message, true);
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
+
+  document.querySelectorAll("form.tag-fix").forEach((form) => {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const body = {};
+      for (const [key, value] of new FormData(form)) {
+        if (value !== "") body[key] = key === "complaint" ? value === "true" : value;
+      }
+      try {
+        const utterance = await call("PUT", `/api/v1/utterances/${form.dataset.utterance}/tags`, body);
+        const tags = form.closest(".utterance").querySelector(".tags");
+        tags.textContent = `${utterance.sentiment?.label ?? ""} · ${utterance.intent?.label ?? ""} ✓`;
+      } catch (error) {
+        flash(error.message, true);
+      }
+    });
+  });
+})();
