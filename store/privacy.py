@@ -118,5 +118,5 @@ def delete_customer(session: Session, external_id: str, who: Principal) -> tuple
     session.execute(delete(Customer).where(Customer.id == customer.id))
     report = DeletionReport(counts.interactions, counts.utterances, counts.complaints, len(doomed))
     record(session, who, "customer.delete", "customer", customer.id, None, **report.__dict__)
-    session.expunge_all()
+    session.flush()
     return report, keys

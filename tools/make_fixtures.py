@@ -26,6 +26,8 @@ MONO = {
     "counter_praise": "这位柜员服务态度特别好，办得又快又细心，谢谢你们。",
     "counter_inquiry_card": "请问信用卡的年费怎么收，可以免掉吗？",
     "field_cancel_broadband": "我家的宽带老是断网，我想把宽带销户。",
+    # Personal data spoken aloud: playback must beep the number (word timestamps).
+    "counter_complaint_phone": "我的手机号是一三八一二三四五六七八，你们天天打电话推销，我要投诉。",
 }
 
 # (speaker, text) in order; staff on the left channel, customer on the right.
