@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -90,6 +91,7 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(3, ge=1, description="tries before a job whose worker keeps dying is dead-lettered")
 
     # Review workspace
+    display_timezone: str = Field("Asia/Shanghai", description="the web UI shows times in this zone")
     session_hours: float = Field(12.0, gt=0, description="how long a web sign-in lasts")
     secure_cookies: bool = Field(False, description="mark the session cookie Secure (set it behind HTTPS)")
     webhook_url: str | None = Field(None, description="POSTed a signed JSON alert for each high-severity complaint")
@@ -102,6 +104,15 @@ class Settings(BaseSettings):
     audio_retention_days: float | None = Field(
         None, gt=0, description="delete audio files this many days after recording; transcripts stay, redacted"
     )
+
+    @field_validator("display_timezone")
+    @classmethod
+    def _check_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}, e.g. Asia/Shanghai") from exc
+        return value
 
     @field_validator("stereo_roles")
     @classmethod

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh test
 
 # System packages the tests use for real: PostgreSQL, PulseAudio + PortAudio for audio devices,
-# Redis and RabbitMQ for the Dramatiq queue.
+# Redis and RabbitMQ for the Dramatiq queue, Chromium (and CJK fonts) for the browser tests.
 missing=()
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
 command -v pulseaudio >/dev/null || missing+=(pulseaudio)
@@ -14,6 +14,8 @@ command -v pactl >/dev/null || missing+=(pulseaudio-utils)
 ldconfig -p 2>/dev/null | grep libportaudio.so.2 >/dev/null || missing+=(libportaudio2)
 command -v redis-server >/dev/null || missing+=(redis-server)
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+fc-list 2>/dev/null | grep -q "Noto Sans CJK" || missing+=(fonts-noto-cjk)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo=sudo

@@ -231,7 +231,7 @@ class ComplaintFilter:
     branch_ids: frozenset[int] | None = None  # the caller's scope; None: every branch
 
 
-def _complaint_query(filters: ComplaintFilter) -> Select[tuple[Complaint]]:
+def _complaint_query(filters: ComplaintFilter) -> Select[Complaint]:
     if filters.status and filters.status not in COMPLAINT_STATUSES:
         raise InvalidRequestError(f"status must be one of {', '.join(COMPLAINT_STATUSES)}")
     if filters.severity and filters.severity not in SEVERITIES:

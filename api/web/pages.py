@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -53,7 +56,14 @@ def _highlight(text: str, words: list[str]) -> Markup:
     return Markup("").join(out)
 
 
+@pass_context
+def _local(context: Any, moment: datetime | None, pattern: str) -> str:
+    """A stored (UTC) time in the display time zone."""
+    return moment.astimezone(context["tz"]).strftime(pattern) if moment else ""
+
+
 templates.env.filters["highlight"] = _highlight
+templates.env.filters["local"] = _local
 
 
 def web_user(request: Request, session: SessionDep) -> Principal | None:
@@ -80,9 +90,9 @@ def render(request: Request, name: str, user: Principal | None, status: int = 20
     """A page in the user's language; `?lang=` is remembered in a cookie."""
     lang = _lang(request)
     t, label = translator(lang)
-    response = templates.TemplateResponse(
-        request, name, {"user": user, "lang": lang, "t": t, "label": label, **context}, status_code=status
-    )
+    tz = ZoneInfo(request.app.state.settings.display_timezone)
+    base = {"user": user, "lang": lang, "t": t, "label": label, "tz": tz}
+    response = templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
     return response
@@ -181,9 +191,7 @@ def queue_page(request: Request, session: Session, user: Principal) -> Response:
     )
 
 
-def _date(value: str | None):  # type: ignore[no-untyped-def]
-    from datetime import datetime
-
+def _date(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
@@ -210,6 +218,7 @@ def complaint_page(complaint_id: int, request: Request, session: SessionDep, use
         interaction=interaction,
         flagged=flagged,
         labels=LABELS,
+        status_labels={s: translator(_lang(request))[1](s) for s in COMPLAINT_STATUSES},
     )
 
 

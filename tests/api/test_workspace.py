@@ -14,6 +14,7 @@ import wave
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import httpx
 import numpy as np
@@ -170,7 +171,7 @@ class _Receiver(BaseHTTPRequestHandler):
     """A webhook endpoint that fails the first `failures` calls, then accepts."""
 
     failures = 2
-    received: list[tuple[dict[str, str], bytes]] = []
+    received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))

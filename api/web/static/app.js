@@ -34,9 +34,11 @@
       button.disabled = true;
       try {
         const complaint = await call("PATCH", `/api/v1/complaints/${id}`, body);
-        document.getElementById("complaint-status").textContent = complaint.status;
+        const status = document.getElementById("complaint-status");
+        status.textContent = JSON.parse(actions.dataset.labels)[complaint.status] || complaint.status;
+        status.dataset.status = complaint.status;
         document.getElementById("assignee").textContent = complaint.assignee || "—";
-        flash("✓ " + complaint.status);
+        flash("✓");
         document.getElementById("note").value = "";
       } catch (error) {
         flash(error.message, true);
