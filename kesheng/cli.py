@@ -106,7 +106,7 @@ def analyze(
 
     settings = _settings()
     try:
-        analyzer = Analyzer.from_settings(settings.nlp_model_dir, settings.vocabulary_file)
+        analyzer = Analyzer.from_settings(settings.nlp_model_dir, settings.vocabulary_file, settings.trained_model_file)
     except KeshengError as exc:
         raise _fail(exc) from exc
     for line in sys.stdin:
@@ -652,11 +652,38 @@ def privacy_delete_customer(
 
 
 @nlp_app.command("train")
-def nlp_train() -> None:
-    """Retrain the bundled default models and print held-out accuracy."""
-    from nlp.train import main
+def nlp_train(
+    output: Annotated[
+        Path | None, typer.Option("--output", help="default: DATA_DIR/models/nlp.joblib, which the service loads")
+    ] = None,
+    corrections: Annotated[
+        bool, typer.Option("--corrections/--no-corrections", help="learn from reviewers' tag fixes in the database")
+    ] = True,
+) -> None:
+    """Retrain the default models with the reviewers' tag corrections; print held-out accuracy before and after."""
+    from nlp.train import compare, train
+    from store.corrections import labelled_corrections
 
-    main([])
+    settings = _settings()
+    output = output or settings.trained_model_file
+    data: dict[str, list[tuple[str, str]]] = {}
+    if corrections:
+        with _open_database(settings).transaction() as session:
+            data = labelled_corrections(session)
+    count = sum(len(pairs) for pairs in data.values())
+    err.print(f"{count} reviewer correction(s): " + ", ".join(f"{k} {len(v)}" for k, v in data.items() if v))
+    with err.status("training (about a minute per model set)..."):
+        before, after = compare(output, data) if count else (None, train(output))
+    table = Table("held-out set", "metric", "before", "after", "change")
+    for name, values in after.items():
+        for metric, value in values.items():
+            if metric == "n":
+                continue
+            old = before[name][metric] if before else None
+            change = f"{value - old:+.4f}" if old is not None else ""
+            table.add_row(name, metric, "" if old is None else f"{old:.4f}", f"{value:.4f}", change)
+    out.print(table)
+    out.print(f"wrote {output}; the service uses it from its next start")
 
 
 if __name__ == "__main__":

@@ -141,6 +141,11 @@ class Settings(BaseSettings):
         return self.model_cache or self.data_dir / "models"
 
     @property
+    def trained_model_file(self) -> Path:
+        """Where `kesheng nlp train` writes the retrained models; the service loads them when present."""
+        return self.data_dir / "models" / "nlp.joblib"
+
+    @property
     def role_map(self) -> tuple[str, ...]:
         """The stereo channel→role map as a tuple, channel 0 first."""
         return parse_roles(self.stereo_roles)

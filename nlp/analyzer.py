@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nlp.classify import Prediction, TextClassifier, load_classifiers
+from nlp.classify import DEFAULT_MODEL_FILE, Prediction, TextClassifier, load_classifiers
 from nlp.complaint import ComplaintAssessment, assess
 from nlp.pii import PiiSpan, find_pii, redact
 from nlp.script import to_simplified
@@ -65,9 +65,12 @@ class Analyzer:
         self.vocabulary_file = vocabulary_file
 
     @classmethod
-    def from_settings(cls, model_dir: Path | None, vocabulary_file: Path | None = None) -> Analyzer:
-        """Load the configured models (transformers directories or the bundled default)."""
-        return cls(load_classifiers(model_dir), vocabulary_file)
+    def from_settings(
+        cls, model_dir: Path | None, vocabulary_file: Path | None = None, retrained: Path | None = None
+    ) -> Analyzer:
+        """Load the configured models: transformers directories, else the retrained bundle, else the shipped one."""
+        default = retrained if retrained is not None and retrained.exists() else DEFAULT_MODEL_FILE
+        return cls(load_classifiers(model_dir, default), vocabulary_file)
 
     def analyze(self, text: str) -> Analysis:
         """Analyse one text."""

@@ -142,8 +142,15 @@ def complaint_flag_metrics(models: dict[str, Pipeline], test_set: list[Example])
     }
 
 
-def train(output: Path) -> dict[str, dict[str, float]]:
-    """Fit all four models, evaluate them on held-out data, save the bundle and the metrics."""
+Corrections = dict[str, list[tuple[str, str]]]  # task → (redacted text, label): reviewers' tag fixes
+
+
+def train(output: Path | None, corrections: Corrections | None = None) -> dict[str, dict[str, float]]:
+    """Fit all four models (with reviewers' corrections, if any), evaluate on held-out data, save to `output`.
+
+    Corrections weigh like the written domain sentences. The held-out sets never include them.
+    """
+    fixes: Corrections = {task: list(pairs) for task, pairs in (corrections or {}).items()}
     rng = random.Random(SEED)
     train_set = read_examples(DATA / "cs_train.tsv")
     test_set = read_examples(DATA / "cs_test.tsv")
@@ -157,16 +164,21 @@ def train(output: Path) -> dict[str, dict[str, float]]:
     review_test, review_train = reviews[:cut], reviews[cut:]
     news = rng.sample(corpus["news"], 6000)
 
-    texts = [t for t, _ in review_train] + news + [e.text for e in train_set]
+    sentiment_fixes = fixes.get("sentiment", [])
+    texts = [t for t, _ in review_train] + news + [e.text for e in train_set] + [t for t, _ in sentiment_fixes]
     labels = [label for _, label in review_train] + ["neu"] * len(news) + [e.sentiment for e in train_set]
-    weights = np.array([1.0] * (len(review_train) + len(news)) + [DOMAIN_WEIGHT] * len(train_set))
+    labels += [label for _, label in sentiment_fixes]
+    domain = len(train_set) + len(sentiment_fixes)
+    weights = np.array([1.0] * (len(review_train) + len(news)) + [DOMAIN_WEIGHT] * domain)
     models: dict[str, Pipeline] = {"sentiment": char_model(2.0)}
     models["sentiment"].fit(prepare(texts), labels, clf__sample_weight=weights)
 
-    models["intent"] = char_model(10.0).fit(prepare([e.text for e in train_set]), [e.intent for e in train_set])
+    intent = [(e.text, e.intent) for e in train_set] + fixes.get("intent", [])
+    models["intent"] = char_model(10.0).fit(prepare([t for t, _ in intent]), [label for _, label in intent])
     flagged = [e for e in train_set if e.category != "-"]
     for task in ("category", "severity"):
-        models[task] = char_model(10.0).fit(prepare([e.text for e in flagged]), [getattr(e, task) for e in flagged])
+        pairs = [(e.text, getattr(e, task)) for e in flagged] + fixes.get(task, [])
+        models[task] = char_model(10.0).fit(prepare([t for t, _ in pairs]), [label for _, label in pairs])
 
     flagged_test = [e for e in test_set if e.category != "-"]
     metrics = {
@@ -181,10 +193,18 @@ def train(output: Path) -> dict[str, dict[str, float]]:
         "severity": evaluate(models["severity"], [e.text for e in flagged_test], [e.severity for e in flagged_test]),
     }
     metrics["complaint_flag"] = complaint_flag_metrics(models, test_set)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump({"models": models, "metrics": metrics, "seed": SEED}, output, compress=3)
-    (output.parent / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        counts = {task: len(pairs) for task, pairs in fixes.items()}
+        joblib.dump({"models": models, "metrics": metrics, "seed": SEED, "corrections": counts}, output, compress=3)
+        name = "metrics.json" if output == DEFAULT_MODEL_FILE else output.stem + ".metrics.json"
+        output.with_name(name).write_text(json.dumps(metrics, indent=2) + "\n")
     return metrics
+
+
+def compare(output: Path, corrections: Corrections) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+    """Held-out metrics without and with the corrections (same seed, same data otherwise); saves the latter."""
+    return train(None), train(output, corrections)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,83 @@
+"""`kesheng users` and `kesheng privacy`: the contract, run as real processes on a real database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from store.auth import resolve_token
+from store.db import Database
+from tests.live import kesheng_env, run_cli
+
+
+@pytest.fixture
+def env(tmp_path: Path, model_cache: Path) -> dict[str, str]:
+    return kesheng_env(tmp_path / "data", model_cache)
+
+
+def _db(env: dict[str, str]) -> Database:
+    return Database(f"sqlite:///{Path(env['KESHENG_DATA_DIR']) / 'kesheng.db'}")
+
+
+def test_add_users_and_issue_tokens(env: dict[str, str]) -> None:
+    added = run_cli(
+        [
+            "users",
+            "add",
+            "li.na",
+            "--role",
+            "cx_manager",
+            "--branch",
+            "SZ01",
+            "--branch",
+            "SZ02",
+            "--password",
+            "pw-12345678",
+        ],
+        env,
+    )
+    assert added.returncode == 0, added.stderr
+    assert "li.na" in added.stdout and "SZ01, SZ02" in added.stdout
+    # No --password: it is asked for twice, hidden.
+    prompted = run_cli(["users", "add", "zhao", "--role", "auditor"], env, stdin="hunter2-pass\nhunter2-pass\n")
+    assert prompted.returncode == 0, prompted.stderr + prompted.stdout
+
+    token = run_cli(["users", "token", "li.na"], env)
+    assert token.returncode == 0, token.stderr
+    last = token.stdout.strip().splitlines()[-1]
+    db = _db(env)
+    with db.transaction() as session:
+        principal = resolve_token(session, last, "api")
+    assert (principal.username, principal.role) == ("li.na", "cx_manager")
+    listed = run_cli(["users", "list"], env)
+    assert "li.na" in listed.stdout and "zhao" in listed.stdout and "auditor" in listed.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["users", "add", "a", "--role", "boss", "--password", "pw-12345678"], "role must be one of"),
+        (["users", "add", "a", "--role", "cx_manager", "--password", "pw-12345678"], "needs at least one --branch"),
+        (["users", "add", "a", "--role", "admin", "--branch", "X", "--password", "pw-12345678"], "do not apply"),
+        (["users", "add", "a", "--role", "admin", "--password", "short"], "at least 8 characters"),
+        (["users", "add", "a b", "--role", "admin", "--password", "pw-12345678"], "without spaces"),
+        (["users", "add", "", "--role", "admin", "--password", "pw-12345678"], "without spaces"),
+        (["users", "token", "nobody"], "not found"),
+        (["privacy", "delete-customer", "NOBODY", "--yes"], "not found"),
+        (["privacy", "purge-audio"], "--days"),
+    ],
+)
+def test_bad_arguments_get_clear_errors_and_change_nothing(env: dict[str, str], args: list[str], message: str) -> None:
+    result = run_cli(args, env)
+    assert result.returncode != 0
+    assert message in result.stderr + result.stdout, result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+    assert "│ a " not in run_cli(["users", "list"], env).stdout  # nothing half-added
+
+
+def test_duplicate_user_is_refused(env: dict[str, str]) -> None:
+    args = ["users", "add", "wang", "--role", "admin", "--password", "pw-12345678"]
+    assert run_cli(args, env).returncode == 0
+    again = run_cli(args, env)
+    assert again.returncode == 1 and "already exists" in again.stderr
