@@ -26,7 +26,7 @@ from api.routes import (
     utterances,
 )
 from api.web import pages
-from kesheng import __version__
+from kesheng import __version__, logs
 from kesheng.settings import Settings
 from pipeline.housekeeping import Housekeeper
 from pipeline.importer import Services
@@ -41,6 +41,7 @@ def create_app(settings: Settings, services: Services | None = None, run_workers
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        logs.install()  # uvicorn has set up its handlers by now
         app.state.services = services or build_services(settings)
         app.state.metrics = metrics_registry(app.state.services)
         app.state.pool = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from kesheng.errors import (
@@ -44,7 +45,16 @@ def status_for(exc: KeshengError) -> int:
 
 
 def install(app: FastAPI) -> None:
-    """Register the handler: every KeshengError becomes {"detail": message, "error": kind}."""
+    """Register the handlers: every KeshengError becomes {"detail": message, "error": kind}.
+
+    Validation errors say which field is wrong and why, but never echo the value sent: it may be
+    a phone or ID number typed into the wrong box.
+    """
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{k: v for k, v in e.items() if k in ("type", "loc", "msg")} for e in exc.errors()]
+        return JSONResponse({"detail": errors, "error": "RequestValidationError"}, status_code=422)
 
     @app.exception_handler(KeshengError)
     async def _handle(_request: Request, exc: KeshengError) -> JSONResponse:

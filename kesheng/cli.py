@@ -33,6 +33,8 @@ devices_app = typer.Typer(help="Audio input devices on this machine.", no_args_i
 app.add_typer(devices_app, name="devices")
 users_app = typer.Typer(help="People who sign in: roles, branches, API tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+branches_app = typer.Typer(help="Branches and the regions managers can be scoped to.", no_args_is_help=True)
+app.add_typer(branches_app, name="branches")
 privacy_app = typer.Typer(help="Data protection (PIPL): retention and deletion requests.", no_args_is_help=True)
 app.add_typer(privacy_app, name="privacy")
 agent_app = typer.Typer(help="The capture agent on a counter PC or field laptop.", no_args_is_help=True)
@@ -194,6 +196,9 @@ def serve(
         settings = settings.model_copy(update={"api_key": key_file.read_text().strip()})
         err.print(f"API key (from {key_file}; set KESHENG_API_KEY to choose one): {settings.api_key}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from kesheng import logs
+
+    logs.install()
     uvicorn.run(create_app(settings), host=host, port=port)
 
 
@@ -222,6 +227,9 @@ def worker(
         raise _fail(KeshengError(f"--queue must be all, live or imports, not {queue!r}"))
     lane = Lane(queue)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from kesheng import logs
+
+    logs.install()
     if processes > 1:  # one process each: every process loads its own model and decodes in parallel
         command = [sys.executable, "-m", "kesheng.cli", "worker", "--threads", str(threads), "--queue", queue]
         children = [subprocess.Popen(command) for _ in range(processes)]
@@ -453,6 +461,9 @@ def _agent_logging(verbose: bool) -> None:
     )
     for noisy in ("httpx", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    from kesheng import logs
+
+    logs.install()
 
 
 @agent_app.command("run")
@@ -575,6 +586,23 @@ def users_add(
     except KeshengError as exc:
         raise _fail(exc) from exc
     out.print(f"added {user.username} ({user.role}; {scopes})")
+
+
+@branches_app.command("set")
+def branches_set(
+    code: Annotated[str, typer.Argument(help="branch code, as devices and imports name it")],
+    name: Annotated[str | None, typer.Option("--name", help="display name")] = None,
+    region: Annotated[str | None, typer.Option("--region", help="region; `users add --region` scopes to it")] = None,
+) -> None:
+    """Create a branch or change its name and region."""
+    from store.repository import set_branch
+
+    try:
+        with _open_database(_settings()).transaction() as session:
+            branch = set_branch(session, code, name, region)
+            out.print(f"{branch.code}: {branch.name or '-'} ({branch.region or 'no region'})")
+    except KeshengError as exc:
+        raise _fail(exc) from exc
 
 
 @users_app.command("token")

@@ -35,6 +35,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Full-text search lives beside the models: SQLite's FTS5 table (and its shadow tables) and the
+# PostgreSQL GIN expression index are made by migration 0005 and must not look like drift.
+SEARCH_OBJECTS = ("utterance_fts", "ix_utterances_search")
+
+
+def include_object(_obj: object, name: str | None, type_: str, _reflected: bool, _compare_to: object) -> bool:
+    """Alembic's filter: everything but the search index objects."""
+    return not (name and type_ in ("table", "index") and name.startswith(SEARCH_OBJECTS))
+
+
 def alembic_config(url: str) -> Config:
     """An Alembic config pointing at the packaged migrations, usable without alembic.ini."""
     config = Config()

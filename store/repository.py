@@ -51,6 +51,19 @@ def get_or_create_branch(session: Session, code: str | None) -> Branch | None:
     return branch
 
 
+def set_branch(session: Session, code: str, name: str | None = None, region: str | None = None) -> Branch:
+    """Create or update a branch; None leaves a field as it is."""
+    branch = get_or_create_branch(session, code.strip())
+    if branch is None:
+        raise InvalidRequestError("a branch needs a code")
+    if name is not None:
+        branch.name = name
+    if region is not None:
+        branch.region = region or None
+    session.flush()
+    return branch
+
+
 def branch_id(session: Session, code: str | None) -> int | None:
     """The id of the branch with this code; None for no code or an unknown one."""
     return session.scalar(select(Branch.id).where(Branch.code == code)) if code else None

@@ -8,6 +8,7 @@ import pytest
 
 from store.auth import resolve_token
 from store.db import Database
+from store.models import Branch
 from tests.live import kesheng_env, run_cli
 
 
@@ -81,3 +82,20 @@ def test_duplicate_user_is_refused(env: dict[str, str]) -> None:
     assert run_cli(args, env).returncode == 0
     again = run_cli(args, env)
     assert again.returncode == 1 and "already exists" in again.stderr
+
+
+def test_region_scope_covers_the_regions_branches(env: dict[str, str]) -> None:
+    for code in ("GZ01", "GZ02"):
+        done = run_cli(["branches", "set", code, "--name", f"广州{code[-1]}", "--region", "华南"], env)
+        assert done.returncode == 0 and "华南" in done.stdout, done.stderr
+    assert run_cli(["branches", "set", "BJ01", "--region", "华北"], env).returncode == 0
+    added = run_cli(
+        ["users", "add", "chen", "--role", "cx_manager", "--region", "华南", "--password", "pw-12345678"], env
+    )
+    assert added.returncode == 0 and "region:华南" in added.stdout, added.stderr
+    token = run_cli(["users", "token", "chen"], env).stdout.strip().splitlines()[-1]
+    with _db(env).transaction() as session:
+        principal = resolve_token(session, token, "api")
+        codes = {session.get(Branch, i).code for i in principal.branch_ids or ()}  # type: ignore[union-attr]
+    assert codes == {"GZ01", "GZ02"}
+    assert run_cli(["branches", "set", " "], env).returncode == 1

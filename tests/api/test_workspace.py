@@ -63,6 +63,9 @@ def test_search_finds_a_word_inside_a_sentence(world: tuple[TestClient, dict[str
     assert client.get("/api/v1/search", params={"q": ""}, headers=admin).status_code == 422
     assert client.get("/api/v1/search", params={"q": "x" * 201}, headers=admin).status_code == 422
     assert client.get("/api/v1/search", params={"q": '" OR 1=1 -- *'}, headers=admin).status_code == 200
+    # A bad value is named, never echoed: it may be personal data typed into the wrong box.
+    too_long = client.get("/api/v1/search", params={"q": "13812345678" * 20}, headers=admin)
+    assert too_long.status_code == 422 and "13812345678" not in too_long.text and "q" in too_long.text
 
 
 def test_csv_export_of_a_filtered_list(world: tuple[TestClient, dict[str, Imported], dict[str, str]]) -> None:
@@ -221,6 +224,11 @@ def test_high_severity_complaint_sends_a_signed_webhook_with_retries(services: S
     payload = json.loads(body)
     assert payload["complaint_id"] == delivery.complaint_id and payload["branch"] == "BR-A"
     assert len({h["X-Kesheng-Delivery"] for h, _ in _Receiver.received}) == 1  # one delivery, three tries
+    tokens = add_users(services)
+    with TestClient(create_app(services.settings, services=services, run_workers=False)) as api:
+        log = api.get("/api/v1/webhook-deliveries", headers=bearer(tokens["admin"])).json()
+        assert api.get("/api/v1/webhook-deliveries", headers=bearer(tokens["manager_a"])).status_code == 403
+    assert [(d["status"], d["attempts"], d["last_status_code"]) for d in log] == [("delivered", 3, 200)]
 
     # An endpoint that never answers: the delivery gives up after the configured tries.
     services.settings = services.settings.model_copy(
