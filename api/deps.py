@@ -31,6 +31,11 @@ def get_session(services: Annotated[Services, Depends(get_services)]) -> Iterato
         yield session
 
 
+# scope="function": the transaction commits when the route returns, before the response is sent,
+# so a client acting on the response (a browser following a login redirect) sees what it changed.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
 def bearer_token(authorization: str | None) -> str | None:
     """The token of an `Authorization: Bearer <token>` header, if that is what was sent."""
     if authorization and authorization.lower().startswith("bearer "):
@@ -50,7 +55,7 @@ def _same(a: str, b: str) -> bool:
 def current_principal(
     request: Request,
     settings: Annotated[Settings, Depends(get_settings)],
-    session: Annotated[Session, Depends(get_session)],
+    session: SessionDep,
     x_api_key: Annotated[str | None, Header()] = None,
     authorization: Annotated[str | None, Header()] = None,
     x_csrf_token: Annotated[str | None, Header()] = None,
@@ -86,7 +91,6 @@ def require(permission: str) -> Callable[[Principal], Principal]:
     return check
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
 ServicesDep = Annotated[Services, Depends(get_services)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
