@@ -195,11 +195,24 @@ def serve(
             key_file.chmod(0o600)
         settings = settings.model_copy(update={"api_key": key_file.read_text().strip()})
         err.print(f"API key (from {key_file}; set KESHENG_API_KEY to choose one): {settings.api_key}")
+    _hint_first_user(settings, host, port)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from kesheng import logs
 
     logs.install()
     uvicorn.run(create_app(settings), host=host, port=port)
+
+
+def _hint_first_user(settings: Settings, host: str, port: int) -> None:
+    from sqlalchemy import func, select
+
+    from store.models import User
+
+    with _open_database(settings).transaction() as session:
+        users = session.scalar(select(func.count()).select_from(User)) or 0
+    err.print(f"review workspace: http://{host}:{port}/")
+    if not users:
+        err.print("no users yet; add the first one with: kesheng users add admin --role admin")
 
 
 @app.command()
