@@ -59,6 +59,15 @@ def _open_database(settings: Settings):  # type: ignore[no-untyped-def]
     return open_database(settings)
 
 
+def _cli_principal():  # type: ignore[no-untyped-def]
+    """Who acts from the command line, for the audit log: the operating-system user."""
+    import getpass
+
+    from store.auth import Principal
+
+    return Principal(f"cli:{getpass.getuser()}"[:64], "admin", None)
+
+
 def _fail(exc: KeshengError) -> typer.Exit:
     err.print(f"[red]error:[/red] {exc}")
     return typer.Exit(1)
@@ -587,6 +596,7 @@ def users_add(
     password: Annotated[str | None, typer.Option("--password", help="prompted for (hidden) when not given")] = None,
 ) -> None:
     """Add a user to the local database."""
+    from store.audit import record
     from store.auth import add_user, scope_names
 
     if password is None:
@@ -596,6 +606,7 @@ def users_add(
         with db.transaction() as session:
             user = add_user(session, username, role, password, branch or [], region or [])
             scopes = ", ".join(scope_names(user)) or "every branch"
+            record(session, _cli_principal(), "user.create", "user", user.id, None, role=role, scopes=scope_names(user))
     except KeshengError as exc:
         raise _fail(exc) from exc
     out.print(f"added {user.username} ({user.role}; {scopes})")
@@ -621,12 +632,15 @@ def branches_set(
 @users_app.command("token")
 def users_token(username: Annotated[str, typer.Argument(help="whose token")]) -> None:
     """Print a new API bearer token for a user (on the last line; shown once, stored hashed)."""
+    from store.audit import record
     from store.auth import get_user, issue_token
 
     db = _open_database(_settings())
     try:
         with db.transaction() as session:
-            token, _row = issue_token(session, get_user(session, username), "api")
+            user = get_user(session, username)
+            token, row = issue_token(session, user, "api")
+            record(session, _cli_principal(), "user.token", "user", user.id, None, token_id=row.id)
     except KeshengError as exc:
         raise _fail(exc) from exc
     err.print(f"API token for {username} (send as Authorization: Bearer ...):")
@@ -673,7 +687,6 @@ def privacy_delete_customer(
 ) -> None:
     """Delete one customer's audio, transcripts, tags and complaints (a PIPL deletion request)."""
     from pipeline.services import build_storage
-    from store.auth import Principal
     from store.privacy import delete_customer
 
     if not yes:
@@ -681,7 +694,7 @@ def privacy_delete_customer(
     db, store = build_storage(_settings())
     try:
         with db.transaction() as session:
-            report, keys = delete_customer(session, customer, Principal("cli", "admin", None))
+            report, keys = delete_customer(session, customer, _cli_principal())
     except KeshengError as exc:
         raise _fail(exc) from exc
     for key in keys:

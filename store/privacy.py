@@ -34,6 +34,8 @@ from store.models import (
 )
 from store.repository import get_customer
 
+RETENTION = Principal("system:retention", "admin", None)
+
 
 @dataclass(frozen=True)
 class DeletionReport:
@@ -54,6 +56,7 @@ def purge_expired_audio(db: Database, audio_store: AudioStore, retention_days: f
         ).all()
         if ids:
             session.execute(update(Recording).where(Recording.id.in_(ids)).values(purged_at=utcnow()))
+            record(session, RETENTION, "audio.purge", "recording", None, None, recordings=len(ids), days=retention_days)
     sweep_purged_files(db, audio_store)
     return len(ids)
 

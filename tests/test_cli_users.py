@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from store.auth import resolve_token
 from store.db import Database
-from store.models import Branch
+from store.models import AuditEntry, Branch
 from tests.live import kesheng_env, run_cli
 
 
@@ -51,6 +52,9 @@ def test_add_users_and_issue_tokens(env: dict[str, str]) -> None:
     with db.transaction() as session:
         principal = resolve_token(session, last, "api")
     assert (principal.username, principal.role) == ("li.na", "cx_manager")
+    with db.transaction() as session:
+        actions = [(e.action, e.actor.startswith("cli:")) for e in session.scalars(select(AuditEntry))]
+    assert actions == [("user.create", True), ("user.create", True), ("user.token", True)]
     listed = run_cli(["users", "list"], env)
     assert "li.na" in listed.stdout and "zhao" in listed.stdout and "auditor" in listed.stdout
 

@@ -22,6 +22,7 @@ from api.schemas import (
 from api.uploads import spool_upload
 from kesheng.errors import InvalidRequestError
 from pipeline.live import LIVE_PRIORITY, LiveUpload, ingest_utterance
+from store.audit import record
 from store.devices import (
     DeviceAuthError,
     Heartbeat,
@@ -48,11 +49,10 @@ def devices(session: SessionDep, _caller: DeviceAdmin) -> list[DeviceOut]:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=DeviceCreated)
-def create_device(
-    body: DeviceCreate, session: SessionDep, settings: SettingsDep, _caller: DeviceAdmin
-) -> DeviceCreated:
+def create_device(body: DeviceCreate, session: SessionDep, settings: SettingsDep, caller: DeviceAdmin) -> DeviceCreated:
     """Register a device for a branch/counter/staff member; returns its one-time enrolment code."""
     device, code = add_device(session, body.branch, body.counter, body.staff, settings.enrolment_hours)
+    record(session, caller, "device.create", "device", device.id, device.branch_id)
     return DeviceCreated(device=DeviceOut.of(device), enrolment_code=code)
 
 
@@ -128,6 +128,8 @@ async def upload_utterance(
 
 
 @router.post("/{device_id}/revoke", response_model=DeviceOut)
-def revoke_device(device_id: int, session: SessionDep, _caller: DeviceAdmin) -> DeviceOut:
+def revoke_device(device_id: int, session: SessionDep, caller: DeviceAdmin) -> DeviceOut:
     """Revoke at once: the token is refused from the next request on."""
-    return DeviceOut.of(revoke(session, device_id))
+    device = revoke(session, device_id)
+    record(session, caller, "device.revoke", "device", device.id, device.branch_id)
+    return DeviceOut.of(device)

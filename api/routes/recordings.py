@@ -15,6 +15,7 @@ from api.uploads import spool_upload
 from kesheng.errors import ForbiddenError
 from kesheng.settings import parse_roles
 from pipeline.importer import ImportRequest, ingest_file
+from store.audit import record
 from store.repository import branch_id
 
 router = APIRouter(prefix="/recordings", tags=["recordings"])
@@ -55,6 +56,15 @@ async def upload_recording(
         )
     finally:
         tmp.unlink(missing_ok=True)
+    record(
+        session,
+        caller,
+        "recording.upload",
+        "job",
+        result.job.id,
+        branch_id(session, branch),
+        duplicate=result.duplicate,
+    )
     if not result.duplicate:
         notify_workers(request, result.job.id, result.job.priority)
     return JobOut.of(result.job, duplicate=result.duplicate)

@@ -269,6 +269,9 @@ def test_retention_deletes_audio_and_keeps_redacted_text(
     interaction = client.get(f"/api/v1/interactions/{a.interaction_id}", headers=manager).json()
     assert "手续费" in "".join(u["text"] for u in interaction["utterances"])  # the transcript stays
     assert purge_expired_audio(services.db, services.audio_store, 30) == 0  # idempotent
+    with services.db.transaction() as session:
+        (entry,) = session.scalars(select(AuditEntry).where(AuditEntry.action == "audio.purge")).all()
+        assert (entry.actor, entry.detail) == ("system:retention", {"recordings": 1, "days": 30})
 
 
 def test_deleting_a_customer_leaves_no_audio_and_no_text(
