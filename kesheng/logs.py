@@ -17,7 +17,10 @@ class PiiFilter(logging.Filter):
             path = redact(str(record.args[2]).split("?", 1)[0])
             record.args = (*record.args[:2], path, *record.args[3:])
             return True
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a malformed call: logging reports it itself when formatting
+            return True
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
