@@ -11,7 +11,8 @@ from sqlalchemy.exc import DBAPIError
 
 from api.app import create_app
 from pipeline import Services
-from store.models import AuditEntry
+from store.devices import add_device
+from store.models import AuditEntry, CaptureSession, utcnow
 from tests.conftest import AUDIO
 from tests.workspace import PASSWORD, Imported, add_users, bearer, seed_two_branches
 
@@ -31,11 +32,22 @@ def _audit_rows(services: Services) -> list[AuditEntry]:
         return list(session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
 
 
-def _cross_branch_requests(b: Imported) -> list[tuple[str, str, dict]]:
+def _capture_session_in(services: Services, branch: str) -> int:
+    """A counter's capture session in `branch`, as an enrolled agent would have opened it."""
+    with services.db.transaction() as session:
+        device, _code = add_device(session, branch, counter="1")
+        capture = CaptureSession(device_id=device.id, session="s1", mode="counter", started_at=utcnow())
+        session.add(capture)
+        session.flush()
+        return capture.id
+
+
+def _cross_branch_requests(b: Imported, capture_id: int) -> list[tuple[str, str, dict]]:
     """Every endpoint that takes a record id, aimed at branch B's records."""
     utterance = b.utterance_ids[-1]
     complaint = b.complaint_ids[0]
     return [
+        ("PUT", f"/api/v1/capture-sessions/{capture_id}/customer", {"json": {"customer": "CX"}}),
         ("GET", f"/api/v1/interactions/{b.interaction_id}", {}),
         ("GET", f"/api/v1/complaints/{complaint}", {}),
         ("PATCH", f"/api/v1/complaints/{complaint}", {"json": {"status": "resolved", "note": "x"}}),
@@ -55,9 +67,10 @@ def test_manager_of_one_branch_is_denied_everything_of_another(
     a, b = imported["A"], imported["B"]
     assert a.complaint_ids and b.complaint_ids
     manager = bearer(tokens["manager_a"])
+    capture_b = _capture_session_in(services, "BR-B")
     before = len(_audit_rows(services))
 
-    for method, url, kwargs in _cross_branch_requests(b):
+    for method, url, kwargs in _cross_branch_requests(b, capture_b):
         response = client.request(method, url, headers=manager, **kwargs)
         assert response.status_code == 404, (method, url, response.status_code, response.text)
         assert "快递" not in response.text  # nothing of B's transcript leaks in the error
@@ -76,6 +89,10 @@ def test_manager_of_one_branch_is_denied_everything_of_another(
     assert client.delete("/api/v1/customers/CB", headers=manager).status_code == 403
     assert client.get("/api/v1/audit", headers=manager).status_code == 403
     assert client.get("/api/v1/devices", headers=manager).status_code == 403
+    assert client.get("/api/v1/capture-sessions", headers=manager).json() == []
+    assert [c["id"] for c in client.get("/api/v1/capture-sessions", headers=bearer(tokens["manager_b"])).json()] == [
+        capture_b
+    ]
     with (AUDIO / "counter_praise.wav").open("rb") as audio:
         upload = client.post(
             "/api/v1/recordings", headers=manager, data={"branch": "BR-B"}, files={"file": ("p.wav", audio)}
@@ -89,7 +106,7 @@ def test_manager_of_one_branch_is_denied_everything_of_another(
 
     # The manager of B sees B: the same requests succeed for them.
     manager_b = bearer(tokens["manager_b"])
-    for method, url, kwargs in _cross_branch_requests(b):
+    for method, url, kwargs in _cross_branch_requests(b, capture_b):
         response = client.request(method, url, headers=manager_b, **kwargs)
         assert response.status_code == 200, (method, url, response.status_code, response.text)
 
