@@ -118,6 +118,16 @@ def principal_for(session: Session, user: User, csrf: str | None = None) -> Prin
     return Principal(user.username, user.role, frozenset(ids), user.id, csrf)
 
 
+def reviewers_for(session: Session, branch_id: int | None) -> list[str]:
+    """Active users who may review a record of this branch: the people a complaint can be assigned to."""
+    names = []
+    for user in session.scalars(select(User).where(User.active.is_(True)).order_by(User.username)):
+        principal = principal_for(session, user)
+        if principal.may("review") and principal.sees(branch_id):
+            names.append(user.username)
+    return names
+
+
 def scope_names(user: User) -> list[str]:
     """The user's scopes as text: branch codes, and regions as region:NAME."""
     return [s.value if s.kind == "branch" else f"region:{s.value}" for s in user.scopes]

@@ -34,6 +34,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "complaint": ("投诉", "Complaint"),
     "transcript": ("对话记录", "Transcript"),
     "assign_to_me": ("分配给我", "Assign to me"),
+    "assign_to": ("分配给", "Assign to"),
     "resolve": ("已解决", "Resolve"),
     "dismiss": ("驳回", "Dismiss"),
     "note": ("备注", "Note"),

@@ -29,7 +29,7 @@ from kesheng.errors import AccessError, NotAuthenticatedError
 from nlp.classify import LABELS
 from nlp.pii import redact
 from store.audit import AuditFilter, list_entries, record
-from store.auth import Principal, resolve_token, revoke_token
+from store.auth import Principal, resolve_token, reviewers_for, revoke_token
 from store.dashboard import build_dashboard
 from store.insights import churn_signals
 from store.models import COMPLAINT_STATUSES, Branch
@@ -40,6 +40,7 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
 _FILTERS = ("status", "severity", "branch", "category", "intent", "since", "until")
+PAGE_SIZE = 100
 
 
 def _highlight(text: str, words: list[str]) -> Markup:
@@ -158,8 +159,9 @@ def _branches(session: Session, user: Principal) -> list[str]:
 
 
 def queue_page(request: Request, session: Session, user: Principal) -> Response:
-    """Filters, counts and the newest 100 complaints matching them."""
+    """Filters, counts and a page of the newest complaints matching them."""
     q = request.query_params
+    page = max(1, int(q["page"])) if q.get("page", "").isdigit() else 1
     filters = complaint_filter(
         user,
         status=q.get("status"),
@@ -169,7 +171,8 @@ def queue_page(request: Request, session: Session, user: Principal) -> Response:
         intent=q.get("intent"),
         since=_date(q.get("since")),
         until=_date(q.get("until")),
-        limit=100,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
     )
     rows, total = list_complaints(session, filters)
     record(session, user, "complaint.list", "complaint", None, None, ids=[c.id for c in rows], total=total)
@@ -188,6 +191,9 @@ def queue_page(request: Request, session: Session, user: Principal) -> Response:
         intents=LABELS["intent"],
         branches=_branches(session, user),
         export=export,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        page_link=lambda n: "?" + urlencode({**{k: v for k, v in q.items() if k in _FILTERS and v}, "page": n}),
     )
 
 
@@ -219,6 +225,7 @@ def complaint_page(complaint_id: int, request: Request, session: SessionDep, use
         flagged=flagged,
         labels=LABELS,
         status_labels={s: translator(_lang(request))[1](s) for s in COMPLAINT_STATUSES},
+        reviewers=reviewers_for(session, complaint.branch_id),
     )
 
 

@@ -322,3 +322,17 @@ def test_dashboard_counts_match_the_queue(world: tuple[TestClient, dict[str, Imp
     assert data["top_keywords"] and all(n >= 1 for _, n in data["top_keywords"])
     assert {r["customer"] for r in data["at_risk"]} <= {"CA", "CB"}
     assert client.get("/api/v1/dashboard", params={"days": 0}, headers=bearer(tokens["admin"])).status_code == 422
+
+
+def test_queue_page_pages_and_survives_bad_parameters(
+    world: tuple[TestClient, dict[str, Imported], dict[str, str]],
+) -> None:
+    client, imported, tokens = world
+    admin = bearer(tokens["admin"])
+    first = client.get("/", headers=admin)
+    assert first.status_code == 200 and 'id="queue"' in first.text and 'id="pages"' not in first.text
+    for query in ("?page=abc", "?page=-1", "?since=yesterday", "?severity=", "?page=99"):
+        assert client.get("/" + query, headers=admin).status_code == 200, query
+    assert "/complaints/" not in client.get("/?page=99", headers=admin).text.split('id="queue"')[1]
+    total = len(imported["A"].complaint_ids) + len(imported["B"].complaint_ids)
+    assert f'<b id="total">{total}</b>' in first.text

@@ -51,6 +51,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Itera
         for args in (
             ["users", "add", "manager_a", "--role", "cx_manager", "--branch", "BR-A", "--password", PASSWORD],
             ["users", "add", "auditor", "--role", "auditor", "--password", PASSWORD],
+            ["users", "add", "colleague", "--role", "cx_manager", "--branch", "BR-A", "--password", PASSWORD],
+            ["users", "add", "manager_b", "--role", "cx_manager", "--branch", "BR-B", "--password", PASSWORD],
         ):
             done = run_cli(args, running.env)
             assert done.returncode == 0, done.stderr
@@ -130,6 +132,11 @@ def test_review_a_complaint_end_to_end(server: Server, browser: object) -> None:
     assert duration["error"] is None and duration["duration"] > 1 and duration["time"] > 0, duration
     _shot(page, "03-complaint")
 
+    # Assign to a colleague: only people who may review branch A are offered.
+    offered = page.eval_on_selector_all("#assign-to option", "options => options.map(o => o.value)")
+    assert offered == ["", "colleague", "manager_a"]
+    page.select_option("#assign-to", "colleague")
+    page.wait_for_function("document.getElementById('assignee').textContent === 'colleague'")
     page.fill("#note", "已退还手续费")
     page.click("#resolve")
     page.wait_for_function("document.getElementById('complaint-status').dataset.status === 'resolved'")
@@ -170,7 +177,8 @@ def test_review_a_complaint_end_to_end(server: Server, browser: object) -> None:
     assert page.goto(f"{server.url}/complaints/{fees['id']}").status == 403  # auditors do not read transcripts
     page.goto(server.url + "/audit-log?actor=manager_a&action=complaint.update")
     rows = page.locator("#audit tbody tr")
-    assert rows.count() == 1 and "resolved" in rows.inner_text()
+    assert rows.count() == 2  # the assignment, then the resolution (newest first)
+    assert "resolved" in rows.nth(0).inner_text() and "colleague" in rows.nth(1).inner_text()
     _shot(page, "07-audit")
     page.close()
     # Nothing personal reached the server's log: not the spoken number, not the searched one.

@@ -23,15 +23,10 @@
   const actions = document.querySelector(".actions[data-complaint]");
   if (actions) {
     const id = actions.dataset.complaint;
-    actions.addEventListener("click", async (event) => {
-      const button = event.target.closest("button[data-action]");
-      if (!button) return;
+    async function update(body, control) {
       const note = document.getElementById("note").value.trim();
-      const body = button.dataset.action === "assign"
-        ? { assignee: actions.dataset.user, status: "in_review" }
-        : { status: button.dataset.action };
       if (note) body.note = note;
-      button.disabled = true;
+      control.disabled = true;
       try {
         const complaint = await call("PATCH", `/api/v1/complaints/${id}`, body);
         const status = document.getElementById("complaint-status");
@@ -43,8 +38,19 @@
       } catch (error) {
         flash(error.message, true);
       } finally {
-        button.disabled = false;
+        control.disabled = false;
       }
+    }
+    actions.addEventListener("click", (event) => {
+      const button = event.target.closest("button[data-action]");
+      if (!button) return;
+      update(button.dataset.action === "assign"
+        ? { assignee: actions.dataset.user, status: "in_review" }
+        : { status: button.dataset.action }, button);
+    });
+    const assignTo = document.getElementById("assign-to");
+    assignTo?.addEventListener("change", () => {
+      if (assignTo.value) update({ assignee: assignTo.value, status: "in_review" }, assignTo);
     });
   }
 
