@@ -21,6 +21,8 @@ if TYPE_CHECKING:  # imported lazily at run time: the CLI starts fast
 
     from pipeline.importer import Services
     from pipeline.worker import Lane
+    from store.auth import Principal
+    from store.db import Database
 
 app = typer.Typer(
     help="kesheng (客声): voice of the customer for Mandarin-speaking businesses.",
@@ -53,13 +55,13 @@ def _settings() -> Settings:
         raise typer.Exit(2) from exc
 
 
-def _open_database(settings: Settings):  # type: ignore[no-untyped-def]
+def _open_database(settings: Settings) -> Database:
     from pipeline.services import open_database
 
     return open_database(settings)
 
 
-def _cli_principal():  # type: ignore[no-untyped-def]
+def _cli_principal() -> Principal:
     """Who acts from the command line, for the audit log: the operating-system user."""
     import getpass
 

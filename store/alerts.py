@@ -4,8 +4,9 @@ so an alert is never lost between the database and the network; pipeline/alerts.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from kesheng.settings import Settings
@@ -49,13 +50,16 @@ def claim_due(session: Session, now: datetime, limit: int = 20) -> list[WebhookD
     ).all()
     claimed = []
     for delivery in due:
-        result = session.execute(
-            update(WebhookDelivery)
-            .where(WebhookDelivery.id == delivery.id, WebhookDelivery.next_attempt_at == delivery.next_attempt_at)
-            .values(next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
-            .execution_options(synchronize_session=False)
+        result = cast(
+            CursorResult[Any],
+            session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id == delivery.id, WebhookDelivery.next_attempt_at == delivery.next_attempt_at)
+                .values(next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
+                .execution_options(synchronize_session=False)
+            ),
         )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
+        if result.rowcount == 1:
             claimed.append(delivery)
     return claimed
 

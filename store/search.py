@@ -7,8 +7,9 @@ so both databases answer the same query the same way: every query word must occu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from nlp.search import query_terms
@@ -23,7 +24,7 @@ class SearchHit:
     interaction: Interaction
 
 
-def _matching_ids(session: Session, terms: list[str]) -> select:  # type: ignore[valid-type]
+def _matching_ids(session: Session, terms: list[str]) -> Select[Any]:
     if session.get_bind().dialect.name == "sqlite":
         # Each term quoted: FTS5 query syntax characters in user input stay literal.
         match = " ".join('"' + t.replace('"', '""') + '"' for t in terms)

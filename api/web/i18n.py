@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 LANGUAGES = ("zh", "en")
 LANG_COOKIE = "kesheng_lang"
 
@@ -108,7 +110,7 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def translator(lang: str):  # type: ignore[no-untyped-def]
+def translator(lang: str) -> tuple[Callable[[str], str], Callable[[str | None], str]]:
     """t(key) for UI text and label(value) for stored values, in `lang`."""
     index = 1 if lang == "en" else 0
 

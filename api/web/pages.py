@@ -246,7 +246,7 @@ def customer_page(external_id: str, request: Request, session: SessionDep, user:
         customer=customer,
         interactions=interactions,
         signals=signals,
-        chart=line_chart(points),  # type: ignore[arg-type]
+        chart=line_chart(points),
     )
 
 
