@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from pipeline.importer import ImportRequest, Services, ingest_file, process_job
@@ -24,6 +25,9 @@ class Imported:
     interaction_id: int
     utterance_ids: list[int]
     complaint_ids: list[int]
+
+
+World = tuple[TestClient, dict[str, Imported], dict[str, str]]  # see tests/api/conftest.py: world
 
 
 def import_file(

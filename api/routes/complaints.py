@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated
 
@@ -103,8 +104,6 @@ def complaints_csv(complaints: list[Complaint]) -> bytes:
 
 def export_rows(session: SessionDep, caller: Principal, filters: ComplaintFilter) -> bytes:
     """The filtered list (every page) as CSV, audited as one export."""
-    from dataclasses import replace
-
     rows, total = list_complaints(session, replace(filters, limit=EXPORT_LIMIT, offset=0))
     record(session, caller, "complaint.export", "complaint", None, None, rows=len(rows), total=total)
     return complaints_csv(rows)

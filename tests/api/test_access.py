@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from api.app import create_app
 from pipeline import Services
 from store.devices import add_device
 from store.models import AuditEntry, CaptureSession, utcnow
 from tests.conftest import AUDIO
-from tests.workspace import PASSWORD, Imported, add_users, bearer, seed_two_branches
+from tests.workspace import PASSWORD, Imported, World, bearer
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def world(services: Services) -> Iterator[tuple[TestClient, dict[str, Imported], dict[str, str]]]:
-    imported = seed_two_branches(services)
-    tokens = add_users(services)
-    with TestClient(create_app(services.settings, services=services, run_workers=False)) as client:
-        yield client, imported, tokens
 
 
 def _audit_rows(services: Services) -> list[AuditEntry]:
@@ -60,9 +48,7 @@ def _cross_branch_requests(b: Imported, capture_id: int) -> list[tuple[str, str,
     ]
 
 
-def test_manager_of_one_branch_is_denied_everything_of_another(
-    world: tuple[TestClient, dict[str, Imported], dict[str, str]], services: Services
-) -> None:
+def test_manager_of_one_branch_is_denied_everything_of_another(world: World, services: Services) -> None:
     client, imported, tokens = world
     a, b = imported["A"], imported["B"]
     assert a.complaint_ids and b.complaint_ids
@@ -111,9 +97,7 @@ def test_manager_of_one_branch_is_denied_everything_of_another(
         assert response.status_code == 200, (method, url, response.status_code, response.text)
 
 
-def test_every_personal_data_read_writes_one_audit_row(
-    world: tuple[TestClient, dict[str, Imported], dict[str, str]], services: Services
-) -> None:
+def test_every_personal_data_read_writes_one_audit_row(world: World, services: Services) -> None:
     client, imported, tokens = world
     a = imported["A"]
     manager = bearer(tokens["manager_a"])
@@ -157,7 +141,7 @@ def test_every_personal_data_read_writes_one_audit_row(
         assert session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.actor == "nobody")) == 0
 
 
-def test_roles_and_credentials(world: tuple[TestClient, dict[str, Imported], dict[str, str]]) -> None:
+def test_roles_and_credentials(world: World) -> None:
     client, imported, tokens = world
     a = imported["A"]
     interaction = f"/api/v1/interactions/{a.interaction_id}"
@@ -176,7 +160,7 @@ def test_roles_and_credentials(world: tuple[TestClient, dict[str, Imported], dic
     assert (me["role"], me["branches"]) == ("cx_manager", ["BR-A"])
 
 
-def test_web_session_needs_csrf_for_changes(world: tuple[TestClient, dict[str, Imported], dict[str, str]]) -> None:
+def test_web_session_needs_csrf_for_changes(world: World) -> None:
     client, imported, _tokens = world
     complaint = f"/api/v1/complaints/{imported['A'].complaint_ids[0]}"
     assert client.post("/api/v1/auth/login", json={"username": "manager_a", "password": "wrong"}).status_code == 401
@@ -204,9 +188,7 @@ def test_web_session_needs_csrf_for_changes(world: tuple[TestClient, dict[str, I
         (b'{"username": 5, "password": []}', 422),
     ],
 )
-def test_login_refuses_malformed_bodies(
-    world: tuple[TestClient, dict[str, Imported], dict[str, str]], body: bytes, status: int
-) -> None:
+def test_login_refuses_malformed_bodies(world: World, body: bytes, status: int) -> None:
     client, _imported, _tokens = world
     response = client.post("/api/v1/auth/login", content=body, headers={"Content-Type": "application/json"})
     assert response.status_code == status

@@ -11,7 +11,6 @@ import logging
 import threading
 import time
 import wave
-from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
@@ -30,20 +29,12 @@ from store.corrections import labelled_corrections
 from store.models import AuditEntry, Recording, TagCorrection, Utterance, WebhookDelivery, utcnow
 from store.privacy import purge_expired_audio
 from tests.conftest import AUDIO
-from tests.workspace import Imported, add_users, bearer, import_file, seed_two_branches
+from tests.workspace import World, add_users, bearer, import_file
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def world(services: Services) -> Iterator[tuple[TestClient, dict[str, Imported], dict[str, str]]]:
-    imported = seed_two_branches(services)
-    tokens = add_users(services)
-    with TestClient(create_app(services.settings, services=services, run_workers=False)) as client:
-        yield client, imported, tokens
-
-
-def test_search_finds_a_word_inside_a_sentence(world: tuple[TestClient, dict[str, Imported], dict[str, str]]) -> None:
+def test_search_finds_a_word_inside_a_sentence(world: World) -> None:
     client, imported, tokens = world
     admin = bearer(tokens["admin"])
 
@@ -68,7 +59,7 @@ def test_search_finds_a_word_inside_a_sentence(world: tuple[TestClient, dict[str
     assert too_long.status_code == 422 and "13812345678" not in too_long.text and "q" in too_long.text
 
 
-def test_csv_export_of_a_filtered_list(world: tuple[TestClient, dict[str, Imported], dict[str, str]]) -> None:
+def test_csv_export_of_a_filtered_list(world: World) -> None:
     client, imported, tokens = world
     admin = bearer(tokens["admin"])
     response = client.get("/api/v1/complaints/export.csv", params={"branch": "BR-B"}, headers=admin)
@@ -82,9 +73,7 @@ def test_csv_export_of_a_filtered_list(world: tuple[TestClient, dict[str, Import
     assert bad.status_code == 422
 
 
-def test_tag_corrections_become_labelled_data(
-    world: tuple[TestClient, dict[str, Imported], dict[str, str]], services: Services
-) -> None:
+def test_tag_corrections_become_labelled_data(world: World, services: Services) -> None:
     client, imported, tokens = world
     manager = bearer(tokens["manager_a"])
     a = imported["A"]
@@ -247,9 +236,7 @@ def test_high_severity_complaint_sends_a_signed_webhook_with_retries(services: S
     assert (delivery.status, delivery.attempts) == ("failed", 2) and "ConnectError" in (delivery.last_error or "")
 
 
-def test_retention_deletes_audio_and_keeps_redacted_text(
-    world: tuple[TestClient, dict[str, Imported], dict[str, str]], services: Services
-) -> None:
+def test_retention_deletes_audio_and_keeps_redacted_text(world: World, services: Services) -> None:
     client, imported, tokens = world
     a = imported["A"]
     with services.db.transaction() as session:
@@ -274,9 +261,7 @@ def test_retention_deletes_audio_and_keeps_redacted_text(
         assert (entry.actor, entry.detail) == ("system:retention", {"recordings": 1, "days": 30})
 
 
-def test_deleting_a_customer_leaves_no_audio_and_no_text(
-    world: tuple[TestClient, dict[str, Imported], dict[str, str]], services: Services
-) -> None:
+def test_deleting_a_customer_leaves_no_audio_and_no_text(world: World, services: Services) -> None:
     client, imported, tokens = world
     admin = bearer(tokens["admin"])
     a, b = imported["A"], imported["B"]
@@ -311,7 +296,7 @@ def test_deleting_a_customer_leaves_no_audio_and_no_text(
     assert client.get(f"/api/v1/interactions/{b.interaction_id}", headers=admin).status_code == 200
 
 
-def test_dashboard_counts_match_the_queue(world: tuple[TestClient, dict[str, Imported], dict[str, str]]) -> None:
+def test_dashboard_counts_match_the_queue(world: World) -> None:
     client, imported, tokens = world
     data = client.get("/api/v1/dashboard", params={"days": 3660}, headers=bearer(tokens["admin"])).json()
     total = len(imported["A"].complaint_ids) + len(imported["B"].complaint_ids)
@@ -325,7 +310,7 @@ def test_dashboard_counts_match_the_queue(world: tuple[TestClient, dict[str, Imp
 
 
 def test_queue_page_pages_and_survives_bad_parameters(
-    world: tuple[TestClient, dict[str, Imported], dict[str, str]],
+    world: World,
 ) -> None:
     client, imported, tokens = world
     admin = bearer(tokens["admin"])
