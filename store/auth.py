@@ -12,7 +12,6 @@ Tokens are random and stored as SHA-256 hashes only, like device tokens.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,6 +22,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from kesheng.errors import ConflictError, ForbiddenError, InvalidRequestError, NotAuthenticatedError, NotFoundError
+from store.devices import hash_secret
 from store.models import USER_ROLES, Branch, User, UserScope, UserToken, utcnow
 
 TOKEN_PREFIX = "ksu_"
@@ -63,10 +63,6 @@ class Principal:
         """404 (not 403) for another branch's record: its existence is not the caller's business."""
         if not self.sees(branch_id):
             raise NotFoundError(kind, key)
-
-
-def _hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def add_user(
@@ -155,7 +151,7 @@ def issue_token(session: Session, user: User, kind: str = "api", hours: float | 
     row = UserToken(
         user_id=user.id,
         kind=kind,
-        token_hash=_hash_token(token),
+        token_hash=hash_secret(token),
         csrf=secrets.token_urlsafe(24) if kind == "session" else None,
         expires_at=utcnow() + timedelta(hours=hours) if hours else None,
     )
@@ -166,7 +162,7 @@ def issue_token(session: Session, user: User, kind: str = "api", hours: float | 
 
 def resolve_token(session: Session, token: str, kind: str) -> Principal:
     """The principal behind a live token of this kind."""
-    row = session.scalar(select(UserToken).where(UserToken.token_hash == _hash_token(token), UserToken.kind == kind))
+    row = session.scalar(select(UserToken).where(UserToken.token_hash == hash_secret(token), UserToken.kind == kind))
     now = utcnow()
     if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         raise NotAuthenticatedError("sign in again" if kind == "session" else "unknown, expired or revoked token")
@@ -177,6 +173,6 @@ def resolve_token(session: Session, token: str, kind: str) -> Principal:
 
 def revoke_token(session: Session, token: str) -> None:
     """End a session or revoke a token (sign-out); unknown tokens are ignored."""
-    row = session.scalar(select(UserToken).where(UserToken.token_hash == _hash_token(token)))
+    row = session.scalar(select(UserToken).where(UserToken.token_hash == hash_secret(token)))
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()

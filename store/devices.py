@@ -25,8 +25,11 @@ class DeviceAuthError(InvalidRequestError):
     """A device token that is unknown or revoked."""
 
 
-def _hash(secret: str) -> str:
-    # Codes and tokens are random, not passwords: a plain SHA-256 is enough to make a leak useless.
+def hash_secret(secret: str) -> str:
+    """What is stored of a random code or token (devices', users'): its SHA-256.
+
+    They are random, not passwords: a plain hash is enough to make a database leak useless.
+    """
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -51,7 +54,7 @@ def add_device(
         branch=get_or_create_branch(session, branch),
         counter=counter,
         staff=staff,
-        enrolment_code_hash=_hash(_normalise_code(code)),
+        enrolment_code_hash=hash_secret(_normalise_code(code)),
         enrolment_expires_at=utcnow() + timedelta(hours=valid_hours),
     )
     session.add(device)
@@ -61,13 +64,13 @@ def add_device(
 
 def enrol(session: Session, code: str, name: str | None = None) -> tuple[Device, str]:
     """Trade a valid enrolment code for a device token (shown once); the code cannot be used again."""
-    device = session.scalar(select(Device).where(Device.enrolment_code_hash == _hash(_normalise_code(code))))
+    device = session.scalar(select(Device).where(Device.enrolment_code_hash == hash_secret(_normalise_code(code))))
     if device is None or device.revoked_at is not None:
         raise DeviceAuthError("unknown or already used enrolment code")
     if device.enrolment_expires_at is not None and device.enrolment_expires_at < utcnow():
         raise DeviceAuthError("enrolment code has expired; ask for a new one")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    device.token_hash = _hash(token)
+    device.token_hash = hash_secret(token)
     device.enrolment_code_hash = None
     device.enrolment_expires_at = None
     device.enrolled_at = utcnow()
@@ -78,7 +81,7 @@ def enrol(session: Session, code: str, name: str | None = None) -> tuple[Device,
 
 def authenticate(session: Session, token: str) -> Device:
     """The device a token belongs to; refused at once when revoked."""
-    device = session.scalar(select(Device).where(Device.token_hash == _hash(token))) if token else None
+    device = session.scalar(select(Device).where(Device.token_hash == hash_secret(token))) if token else None
     if device is None:
         raise DeviceAuthError("unknown device token")
     if device.revoked_at is not None:
