@@ -176,6 +176,19 @@ class _Receiver(BaseHTTPRequestHandler):
         pass
 
 
+def _deliver_until_settled(services: Services, timeout: float) -> WebhookDelivery:
+    """Run the sender until the one delivery is no longer pending (30 s at most)."""
+    deadline = time.monotonic() + 30
+    with httpx.Client(timeout=timeout) as client:
+        while True:
+            deliver_due(services.db, services.settings, client)
+            with services.db.transaction() as session:
+                delivery = session.scalars(select(WebhookDelivery)).one()
+            if delivery.status != "pending" or time.monotonic() > deadline:
+                return delivery
+            time.sleep(0.1)
+
+
 def test_high_severity_complaint_sends_a_signed_webhook_with_retries(services: Services) -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
     _Receiver.received = []
@@ -193,15 +206,7 @@ def test_high_severity_complaint_sends_a_signed_webhook_with_retries(services: S
         imported = import_file(
             services, AUDIO / "counter_complaint_fees.wav", "CA", "BR-A", "counter", "2026-11-20T10:00:00+08:00", None
         )
-        with httpx.Client(timeout=5) as client:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                deliver_due(services.db, services.settings, client)
-                with services.db.transaction() as session:
-                    delivery = session.scalars(select(WebhookDelivery)).one()
-                    if delivery.status != "pending":
-                        break
-                time.sleep(0.1)
+        delivery = _deliver_until_settled(services, timeout=5)
     finally:
         server.shutdown()
         server.server_close()
@@ -225,14 +230,7 @@ def test_high_severity_complaint_sends_a_signed_webhook_with_retries(services: S
     )
     with services.db.transaction() as session:
         session.execute(update(WebhookDelivery).values(status="pending", attempts=0, next_attempt_at=utcnow()))
-    with httpx.Client(timeout=2) as client:
-        for _ in range(40):
-            deliver_due(services.db, services.settings, client)
-            with services.db.transaction() as session:
-                delivery = session.scalars(select(WebhookDelivery)).one()
-            if delivery.status != "pending":
-                break
-            time.sleep(0.15)
+    delivery = _deliver_until_settled(services, timeout=2)
     assert (delivery.status, delivery.attempts) == ("failed", 2) and "ConnectError" in (delivery.last_error or "")
 
 
