@@ -8,14 +8,13 @@ again (the second decode can differ), the whole utterance is beeped: silence bea
 
 from __future__ import annotations
 
-import io
-import wave
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from capture.audio import decode_audio
+from capture.spool import wav_bytes
 from transcribe.engine import SAMPLE_RATE, DecodeOptions, Transcriber
 
 PAD = 0.25  # seconds of context around the utterance for the word decode
@@ -65,12 +64,4 @@ def utterance_wav(
     samples = audio.channels[min(channel, len(audio.channels) - 1)]
     first = max(0.0, start - PAD)
     clip = samples[int(first * SAMPLE_RATE) : int((end + PAD) * SAMPLE_RATE)]
-    clip = beep_over(clip, spans or [], first)
-    pcm = (np.clip(clip, -1.0, 1.0) * 32767).astype("<i2")
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(SAMPLE_RATE)
-        wav.writeframes(pcm.tobytes())
-    return buffer.getvalue()
+    return wav_bytes(beep_over(clip, spans or [], first))

@@ -4,13 +4,13 @@ so an alert is never lost between the database and the network; pipeline/alerts.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kesheng.settings import Settings
 from store.models import SEVERITIES, Complaint, WebhookDelivery, utcnow
+from store.repository import rows_updated
 
 EVENT = "complaint.flagged"
 CLAIM_SECONDS = 60.0  # a sender holds a delivery this long; if it dies, another sends it
@@ -50,16 +50,13 @@ def claim_due(session: Session, now: datetime, limit: int = 20) -> list[WebhookD
     ).all()
     claimed = []
     for delivery in due:
-        result = cast(
-            CursorResult[Any],
-            session.execute(
-                update(WebhookDelivery)
-                .where(WebhookDelivery.id == delivery.id, WebhookDelivery.next_attempt_at == delivery.next_attempt_at)
-                .values(next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
-                .execution_options(synchronize_session=False)
-            ),
+        claim = (
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id == delivery.id, WebhookDelivery.next_attempt_at == delivery.next_attempt_at)
+            .values(next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
+            .execution_options(synchronize_session=False)
         )
-        if result.rowcount == 1:
+        if rows_updated(session, claim) == 1:
             claimed.append(delivery)
     return claimed
 

@@ -103,7 +103,8 @@ def enqueue_import(
     return EnqueueResult(job, False)
 
 
-def _rows_updated(session: Session, statement: Update) -> int:
+def rows_updated(session: Session, statement: Update) -> int:
+    """How many rows an UPDATE changed (the test-and-set of every claim)."""
     result = cast(CursorResult[Any], session.execute(statement))
     return result.rowcount
 
@@ -120,7 +121,7 @@ def claim_job(session: Session, job_id: int, lease_seconds: float = 60.0) -> boo
         .where(Job.id == job_id, _claimable(now, lease_seconds))
         .values(status="running", started_at=now, heartbeat_at=now, attempts=Job.attempts + 1)
     )
-    return _rows_updated(session, claim) == 1
+    return rows_updated(session, claim) == 1
 
 
 def _claimable(now: datetime, lease_seconds: float) -> ColumnElement[bool]:
@@ -180,7 +181,7 @@ def stale_job_ids(session: Session, lease_seconds: float, older_than: float) -> 
 def renew_lease(session: Session, job_id: int) -> bool:
     """The worker on a running job is alive; False when the job is no longer running."""
     renew = update(Job).where(Job.id == job_id, Job.status == "running").values(heartbeat_at=utcnow())
-    return _rows_updated(session, renew) == 1
+    return rows_updated(session, renew) == 1
 
 
 def get_job(session: Session, job_id: int) -> Job:

@@ -10,12 +10,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from api.deps import Reviewer, SessionDep
 from api.schemas import ComplaintDetail, ComplaintOut, ComplaintPage, ComplaintUpdate, InteractionOut
 from store.audit import record
 from store.auth import Principal
-from store.models import Complaint
+from store.models import Complaint, Interaction
 from store.repository import (
     ComplaintFilter,
     complaint_counts,
@@ -72,11 +73,17 @@ def complaint_filter(
 Filters = Annotated[ComplaintFilter, Depends(complaint_filter)]
 
 
+def read_complaints(session: Session, caller: Principal, filters: ComplaintFilter) -> tuple[list[Complaint], int]:
+    """A page of the queue, audited as one list read (the API and the web queue both read it here)."""
+    rows, total = list_complaints(session, filters)
+    record(session, caller, "complaint.list", "complaint", None, None, ids=[c.id for c in rows], total=total)
+    return rows, total
+
+
 @router.get("", response_model=ComplaintPage)
 def complaint_list(session: SessionDep, caller: Reviewer, filters: Filters) -> ComplaintPage:
     """Newest first; `total` counts all matches before paging, `counts` splits them by status and severity."""
-    rows, total = list_complaints(session, filters)
-    record(session, caller, "complaint.list", "complaint", None, None, ids=[c.id for c in rows], total=total)
+    rows, total = read_complaints(session, caller, filters)
     return ComplaintPage(
         total=total, counts=complaint_counts(session, filters), items=[ComplaintOut.of(c) for c in rows]
     )
@@ -119,19 +126,24 @@ def complaint_export(session: SessionDep, caller: Reviewer, filters: Filters) ->
     )
 
 
-def visible_complaint(session: SessionDep, caller: Principal, complaint_id: int) -> Complaint:
+def visible_complaint(session: Session, caller: Principal, complaint_id: int) -> Complaint:
     """A complaint in the caller's branches (404 otherwise)."""
     complaint = get_complaint(session, complaint_id)
     caller.check(complaint.branch_id, "complaint", complaint_id)
     return complaint
 
 
+def read_complaint(session: Session, caller: Principal, complaint_id: int) -> tuple[Complaint, Interaction]:
+    """A complaint in the caller's branches with its whole interaction, audited as one read."""
+    complaint = visible_complaint(session, caller, complaint_id)
+    record(session, caller, "complaint.read", "complaint", complaint.id, complaint.branch_id)
+    return complaint, get_interaction(session, complaint.interaction_id)
+
+
 @router.get("/{complaint_id}", response_model=ComplaintDetail)
 def complaint_detail(complaint_id: int, session: SessionDep, caller: Reviewer) -> ComplaintDetail:
     """The complaint with its whole interaction (transcript, tags, other complaints)."""
-    complaint = visible_complaint(session, caller, complaint_id)
-    record(session, caller, "complaint.read", "complaint", complaint.id, complaint.branch_id)
-    interaction = get_interaction(session, complaint.interaction_id)
+    complaint, interaction = read_complaint(session, caller, complaint_id)
     return ComplaintDetail(complaint=ComplaintOut.of(complaint), interaction=InteractionOut.of(interaction))
 
 

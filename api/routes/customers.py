@@ -18,12 +18,13 @@ from store.repository import customer_interactions, get_customer
 router = APIRouter(prefix="/customers", tags=["customers"])
 
 
-def visible_customer(session: Session, caller: Principal, external_id: str) -> tuple[Customer, list[Interaction]]:
-    """The customer and the interactions in the caller's branches; 404 when the caller sees none."""
+def read_customer(session: Session, caller: Principal, external_id: str) -> tuple[Customer, list[Interaction]]:
+    """The customer and the interactions in the caller's branches, audited as one read; 404 when none."""
     customer = get_customer(session, external_id)
     interactions = [i for i in customer_interactions(session, customer) if caller.sees(i.branch_id)]
     if caller.branch_ids is not None and not interactions:
         raise NotFoundError("customer", external_id)
+    record(session, caller, "customer.read", "customer", customer.id, None, interactions=len(interactions))
     return customer, interactions
 
 
@@ -40,8 +41,7 @@ def delete_customer_data(external_id: str, session: SessionDep, services: Servic
 @router.get("/{external_id}/timeline", response_model=TimelineOut)
 def customer_timeline(external_id: str, session: SessionDep, caller: Reviewer) -> TimelineOut:
     """Every interaction of the customer the caller may see, oldest first, with sentiment trend and churn."""
-    customer, interactions = visible_customer(session, caller, external_id)
-    record(session, caller, "customer.read", "customer", customer.id, None, interactions=len(interactions))
+    customer, interactions = read_customer(session, caller, external_id)
     entries = [
         TimelineEntry(
             interaction_id=i.id,

@@ -5,14 +5,23 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session
 
 from api.deps import Reviewer, SessionDep
 from api.schemas import SearchHitOut, SearchOut
 from nlp.pii import redact
 from store.audit import record
-from store.search import search_utterances
+from store.auth import Principal
+from store.search import SearchHit, search_utterances
 
 router = APIRouter(prefix="/search", tags=["search"])
+
+
+def read_search(session: Session, caller: Principal, q: str, limit: int = 50) -> tuple[list[SearchHit], list[str]]:
+    """Search in the caller's branches, audited with the query redacted like everything else."""
+    hits, terms = search_utterances(session, q, caller.branch_ids, limit)
+    record(session, caller, "search", "utterance", None, None, query=redact(q), hits=len(hits))
+    return hits, terms
 
 
 @router.get("", response_model=SearchOut)
@@ -23,9 +32,7 @@ def search(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> SearchOut:
     """Utterances containing every word of `q` (jieba-tokenised), newest first, in the caller's branches."""
-    hits, terms = search_utterances(session, q, caller.branch_ids, limit)
-    # The audit keeps what was searched for, redacted like everything else.
-    record(session, caller, "search", "utterance", None, None, query=redact(q), hits=len(hits))
+    hits, terms = read_search(session, caller, q, limit)
     return SearchOut(
         query=q,
         terms=terms,

@@ -21,20 +21,19 @@ from sqlalchemy.orm import Session
 
 from api.deps import SESSION_COOKIE, SessionDep, SettingsDep, bearer_token
 from api.routes.auth import sign_in
-from api.routes.complaints import complaint_filter, visible_complaint
-from api.routes.customers import visible_customer
+from api.routes.complaints import complaint_filter, read_complaint, read_complaints
+from api.routes.customers import read_customer
+from api.routes.search import read_search
 from api.web.charts import bar_chart, line_chart
 from api.web.i18n import LANG_COOKIE, LANGUAGES, translator
 from kesheng.errors import AccessError, NotAuthenticatedError
 from nlp.classify import LABELS
-from nlp.pii import redact
 from store.audit import AuditFilter, list_entries, record
 from store.auth import Principal, resolve_token, reviewers_for, revoke_token
 from store.dashboard import build_dashboard
 from store.insights import churn_signals
 from store.models import COMPLAINT_STATUSES, Branch
-from store.repository import complaint_counts, get_interaction, list_complaints
-from store.search import search_utterances
+from store.repository import complaint_counts
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -174,8 +173,7 @@ def queue_page(request: Request, session: Session, user: Principal) -> Response:
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
-    rows, total = list_complaints(session, filters)
-    record(session, user, "complaint.list", "complaint", None, None, ids=[c.id for c in rows], total=total)
+    rows, total = read_complaints(session, user, filters)
     export = "/api/v1/complaints/export.csv?" + urlencode({k: v for k, v in q.items() if k in _FILTERS and v})
     return render(
         request,
@@ -212,9 +210,7 @@ def complaint_page(complaint_id: int, request: Request, session: SessionDep, use
     if (gate := _gate(request, user, "review")) is not None:
         return gate
     assert user is not None
-    complaint = visible_complaint(session, user, complaint_id)
-    record(session, user, "complaint.read", "complaint", complaint.id, complaint.branch_id)
-    interaction = get_interaction(session, complaint.interaction_id)
+    complaint, interaction = read_complaint(session, user, complaint_id)
     flagged = {c.utterance_id for c in interaction.complaints}
     return render(
         request,
@@ -235,8 +231,7 @@ def customer_page(external_id: str, request: Request, session: SessionDep, user:
     if (gate := _gate(request, user, "review")) is not None:
         return gate
     assert user is not None
-    customer, interactions = visible_customer(session, user, external_id)
-    record(session, user, "customer.read", "customer", customer.id, None, interactions=len(interactions))
+    customer, interactions = read_customer(session, user, external_id)
     signals = churn_signals(session, customer, interactions, user.branch_ids)
     points = [(i.occurred_at.strftime("%m-%d"), i.sentiment) for i in interactions if i.sentiment is not None]
     return render(
@@ -280,9 +275,7 @@ def search_page(
     if (gate := _gate(request, user, "review")) is not None:
         return gate
     assert user is not None
-    hits, terms = search_utterances(session, q, user.branch_ids) if q.strip() else ([], [])
-    if q.strip():
-        record(session, user, "search", "utterance", None, None, query=redact(q), hits=len(hits))
+    hits, terms = read_search(session, user, q) if q.strip() else ([], [])
     return render(request, "search.html", user, q=q, hits=hits, terms=terms)
 
 
