@@ -1,14 +1,18 @@
-"""Analyse utterance texts: redact PII, tokenize, classify, flag complaints, pick keywords."""
+"""Analyse utterance texts: redact PII, tokenize, infer roles, classify, flag complaints, pick keywords."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nlp.cases import Case, decide_case
 from nlp.classify import DEFAULT_MODEL_FILE, Prediction, TextClassifier, load_classifiers
-from nlp.complaint import ComplaintAssessment, assess
+from nlp.complaint import DEFAULT_THRESHOLD, ComplaintAssessment, assess
+from nlp.context import CONTEXT_TASKS, with_context
 from nlp.pii import PiiSpan, find_pii, redact
+from nlp.roles import infer_roles
 from nlp.script import to_simplified
 from nlp.tokenize import keywords, tokenize
 
@@ -19,6 +23,7 @@ class Analysis:
 
     text: str
     redacted: str
+    role: str
     tokens: tuple[str, ...]
     sentiment: Prediction
     intent: Prediction
@@ -37,6 +42,7 @@ class Analysis:
         return {
             "text": self.text,
             "redacted": self.redacted,
+            "role": self.role,
             "tokens": list(self.tokens),
             "sentiment": {"label": self.sentiment.label, "score": round(self.sentiment.score, 4)},
             "intent": {"label": self.intent.label, "score": round(self.intent.score, 4)},
@@ -44,6 +50,7 @@ class Analysis:
                 "flag": self.complaint.flag,
                 "severity": self.complaint.severity,
                 "category": self.complaint.category,
+                "score": round(self.complaint.score, 4),
             },
             "pii": [{"kind": s.kind, "start": s.start, "end": s.end} for s in self.pii],
             "keywords": list(self.keywords),
@@ -58,40 +65,79 @@ def model_input(text: str) -> tuple[str, str, list[PiiSpan]]:
 
 
 class Analyzer:
-    """Holds the loaded classifiers; analyse texts one by one or in batches."""
+    """Holds the loaded classifiers; analyse single texts, batches of unrelated texts, or conversations."""
 
-    def __init__(self, classifiers: dict[str, TextClassifier], vocabulary_file: Path | None = None) -> None:
+    def __init__(
+        self,
+        classifiers: dict[str, TextClassifier],
+        vocabulary_file: Path | None = None,
+        threshold: float = DEFAULT_THRESHOLD,
+    ) -> None:
         self.classifiers = classifiers
         self.vocabulary_file = vocabulary_file
+        self.threshold = threshold
 
     @classmethod
     def from_settings(
-        cls, model_dir: Path | None, vocabulary_file: Path | None = None, retrained: Path | None = None
+        cls,
+        model_dir: Path | None,
+        vocabulary_file: Path | None = None,
+        retrained: Path | None = None,
+        threshold: float = DEFAULT_THRESHOLD,
     ) -> Analyzer:
         """Load the configured models: transformers directories, else the retrained bundle, else the shipped one."""
         default = retrained if retrained is not None and retrained.exists() else DEFAULT_MODEL_FILE
-        return cls(load_classifiers(model_dir, default), vocabulary_file)
+        return cls(load_classifiers(model_dir, default), vocabulary_file, threshold)
 
-    def analyze(self, text: str) -> Analysis:
-        """Analyse one text."""
-        return self.analyze_many([text])[0]
+    def analyze(self, text: str, role: str = "unknown") -> Analysis:
+        """Analyse one text on its own."""
+        return self._analyze([text], [role], context=False)[0]
 
-    def analyze_many(self, texts: list[str]) -> list[Analysis]:
-        """Analyse a batch; the classifiers see the whole batch at once."""
+    def analyze_many(self, texts: list[str], roles: Sequence[str] | None = None) -> list[Analysis]:
+        """Analyse unrelated texts (each judged alone); the classifiers see the whole batch at once."""
+        return self._analyze(texts, list(roles or ["unknown"] * len(texts)), context=False)
+
+    def analyze_conversation(self, texts: list[str], roles: Sequence[str] | None = None) -> list[Analysis]:
+        """Analyse one conversation's utterances in spoken order: each is judged after the turn before it,
+        and unknown roles are inferred from the words and the order of turns."""
+        return self._analyze(texts, list(roles or ["unknown"] * len(texts)), context=True)
+
+    def case(self, analyses: Sequence[Analysis]) -> Case:
+        """Whether a conversation holds a complaint for review, and its evidence."""
+        return decide_case([a.complaint for a in analyses])
+
+    def _analyze(self, texts: list[str], given: list[str], context: bool) -> list[Analysis]:
         prepared = [model_input(t) for t in texts]
         simple = [p[1] for p in prepared]
-        results = {task: clf.predict(simple) for task, clf in self.classifiers.items()}
+        p_staff = [p.probabilities.get("staff", 0.0) for p in self.classifiers["role"].predict(simple)]
+        if context:
+            roles = infer_roles(given, p_staff)
+        else:  # no turn order to go by: the words alone
+            roles = [g if g in ("staff", "customer") else ("staff" if p >= 0.5 else "customer") for g, p in zip(given, p_staff, strict=True)]
+        inputs = [with_context(simple[i - 1] if context and i else None, s) for i, s in enumerate(simple)]
+        results = {
+            task: clf.predict(inputs if task in CONTEXT_TASKS else simple)
+            for task, clf in self.classifiers.items()
+            if task != "role"
+        }
         out = []
         for i, (text, (redacted, simplified, spans)) in enumerate(zip(texts, prepared, strict=True)):
-            sentiment, intent = results["sentiment"][i], results["intent"][i]
-            complaint = assess(simplified, intent, sentiment, results["category"][i], results["severity"][i])
+            complaint = assess(
+                simplified,
+                roles[i],
+                results["complaint"][i],
+                results["category"][i],
+                results["severity"][i],
+                self.threshold,
+            )
             out.append(
                 Analysis(
                     text=text,
                     redacted=redacted,
+                    role=roles[i],
                     tokens=tuple(tokenize(redacted, self.vocabulary_file)),
-                    sentiment=sentiment,
-                    intent=intent,
+                    sentiment=results["sentiment"][i],
+                    intent=results["intent"][i],
                     complaint=complaint,
                     pii=tuple(spans),
                     keywords=tuple(keywords(redacted, vocabulary_file=self.vocabulary_file)),

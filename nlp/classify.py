@@ -17,10 +17,13 @@ import numpy as np
 
 from kesheng.errors import ConfigError
 
-TASKS = ("sentiment", "intent", "category", "severity")
+TASKS = ("sentiment", "intent", "complaint", "category", "severity", "role")
 LABELS = {
     "sentiment": ("pos", "neu", "neg"),
-    "intent": ("complaint", "inquiry", "request", "praise", "suggestion", "cancel", "refund"),
+    "intent": ("complaint", "inquiry", "request", "praise", "suggestion", "cancel", "refund", "other"),
+    # Is this customer utterance a complaint about the business? Its p("yes") is the calibrated score.
+    "complaint": ("no", "yes"),
+    "role": ("customer", "staff"),
     "category": ("fees", "service_attitude", "waiting_time", "fraud_security", "product_fault", "delivery", "other"),
     "severity": ("low", "medium", "high"),
 }

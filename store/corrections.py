@@ -2,7 +2,7 @@
 
 Each fix is one TagCorrection row (old label, new label, the redacted text). `kesheng nlp train`
 adds them to the training data: sentiment and intent fixes to those models, complaint fixes to
-category and severity (or, for "not a complaint", to intent: the sentence is not a complaint).
+category and severity; "complaint" / "not a complaint" fixes teach the complaint detector itself.
 """
 
 from __future__ import annotations
@@ -124,6 +124,8 @@ def labelled_corrections(session: Session) -> dict[str, list[tuple[str, str]]]:
     for (_, kind), row in latest.items():
         if kind in ("sentiment", "intent", "category", "severity"):
             data[kind].append((row.text, row.new_label))
-        elif kind == "complaint" and row.new_label != NOT_A_COMPLAINT:
-            data["category"].append((row.text, row.new_label))
+        elif kind == "complaint":
+            data["complaint"].append((row.text, "no" if row.new_label == NOT_A_COMPLAINT else "yes"))
+            if row.new_label != NOT_A_COMPLAINT:
+                data["category"].append((row.text, row.new_label))
     return data

@@ -1,0 +1,3 @@
+from nlp.datagen import main
+
+main()
