@@ -113,29 +113,48 @@ def transcribe(
 @app.command()
 def analyze(
     jsonl: Annotated[bool, typer.Option("--jsonl", help="one JSON object per input line")] = False,
+    cases: Annotated[
+        bool, typer.Option("--cases", help="after each conversation's last line, its complaint case (JSON lines)")
+    ] = False,
 ) -> None:
-    """Analyse texts from stdin, one per line (blank lines are skipped): PII, sentiment, intent, complaint."""
+    """Analyse lines from stdin: plain text, or JSON {"conversation", "role", "text"} lines analysed as conversations.
+
+    Blank lines are skipped. A line that cannot be analysed (malformed JSON, not UTF-8, binary, over
+    10,000 characters) gets {"line": N, "error": ...} in its place and the rest are answered; the exit
+    code is then 1.
+    """
     from nlp.analyzer import Analyzer
+    from rich.markup import escape
+
+    from nlp.lines import analyse_stream
 
     settings = _settings()
     try:
-        analyzer = Analyzer.from_settings(settings.nlp_model_dir, settings.vocabulary_file, settings.trained_model_file)
+        analyzer = Analyzer.from_settings(
+            settings.nlp_model_dir, settings.vocabulary_file, settings.trained_model_file, settings.complaint_threshold
+        )
     except KeshengError as exc:
         raise _fail(exc) from exc
-    for line in sys.stdin:
-        text = line.rstrip("\r\n")
-        if not text.strip():
+    failed = 0
+    for result in analyse_stream(analyzer, sys.stdin.buffer, cases=cases):
+        if "error" in result:
+            failed += 1
+            err.print(f"[red]line {result['line']}:[/red] {result['error']}")
+        if jsonl or cases:
+            print(json.dumps(result, ensure_ascii=False), flush=True)
+        elif "case" in result:
             continue
-        result = analyzer.analyze(text)
-        if jsonl:
-            print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
-        else:
-            c = result.complaint
-            flag = f"[red]complaint {c.severity}/{c.category}[/red]" if c.flag else "no complaint"
+        elif "error" not in result:
+            c = result["complaint"]
+            flag = f"[red]complaint {c['severity']}/{c['category']} {c['score']:.2f}[/red]" if c["flag"] else "no complaint"
             out.print(
-                f"{result.redacted}\n  {result.sentiment.label} {result.sentiment.score:.2f} · "
-                f"{result.intent.label} {result.intent.score:.2f} · {flag} · {' '.join(result.keywords)}"
+                f"{escape(result['redacted'])}\n  {result['role']} · {result['sentiment']['label']} "
+                f"{result['sentiment']['score']:.2f} · {result['intent']['label']} {result['intent']['score']:.2f} · "
+                f"{flag} · {escape(' '.join(result['keywords']))}",
+                highlight=False,
             )
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command(name="import")
@@ -715,9 +734,14 @@ def nlp_train(
     corrections: Annotated[
         bool, typer.Option("--corrections/--no-corrections", help="learn from reviewers' tag fixes in the database")
     ] = True,
+    force: Annotated[bool, typer.Option("--force", help="replace the models even if worse on the held-out sets")] = False,
 ) -> None:
-    """Retrain the default models with the reviewers' tag corrections; print held-out accuracy before and after."""
-    from nlp.train import compare, train
+    """Retrain with the reviewers' tag fixes; the new models replace the current ones only if not worse on held-out data.
+
+    Works offline. The replaced models are kept (`kesheng nlp restore` brings them back); refused
+    ones are written beside them as *.refused.joblib. Exit code 1 when the new models were refused.
+    """
+    from nlp.train import retrain
     from store.corrections import labelled_corrections
 
     settings = _settings()
@@ -728,18 +752,32 @@ def nlp_train(
             data = labelled_corrections(session)
     count = sum(len(pairs) for pairs in data.values())
     err.print(f"{count} reviewer correction(s): " + ", ".join(f"{k} {len(v)}" for k, v in data.items() if v))
-    with err.status("training (about a minute per model set)..."):
-        before, after = compare(output, data) if count else (None, train(output))
+    with err.status("training and measuring on the held-out sets (a few minutes)..."):
+        result = retrain(output, data, force=force)
     table = Table("held-out set", "metric", "before", "after", "change")
-    for name, values in after.items():
+    for name, values in result.after.items():
         for metric, value in values.items():
             if metric == "n":
                 continue
-            old = before[name][metric] if before else None
-            change = f"{value - old:+.4f}" if old is not None else ""
-            table.add_row(name, metric, "" if old is None else f"{old:.4f}", f"{value:.4f}", change)
+            old = result.before[name][metric]
+            table.add_row(name, metric, f"{old:.4f}", f"{value:.4f}", f"{value - old:+.4f}")
     out.print(table)
-    out.print(f"wrote {output}; the service uses it from its next start")
+    if not result.accepted:
+        err.print(f"[red]refused:[/red] worse on {', '.join(result.worse)}; current models kept, new ones in {result.written}")
+        raise typer.Exit(1)
+    out.print(f"wrote {output}; the service uses it from its next start (`kesheng nlp restore` undoes this)")
+
+
+@nlp_app.command("restore")
+def nlp_restore(
+    output: Annotated[Path | None, typer.Option("--output", help="default: DATA_DIR/models/nlp.joblib")] = None,
+) -> None:
+    """Put back the models the last `kesheng nlp train` replaced."""
+    from nlp.train import restore
+
+    settings = _settings()
+    restored = restore(output or settings.trained_model_file)
+    out.print(f"restored {restored}" if restored else "the shipped models are active again")
 
 
 if __name__ == "__main__":

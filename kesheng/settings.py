@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     nlp_model_dir: Path | None = Field(
         None, description="a transformers sequence-classification directory per task (see README)"
     )
+    complaint_threshold: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="p(complaint) at which an utterance is flagged: higher for precision, lower for recall",
+    )
 
     # Capture devices
     agent_dir: Path = Field(Path("~/.kesheng-agent"), description="the agent's token and spool")

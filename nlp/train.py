@@ -16,7 +16,9 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,7 @@ from nlp.analyzer import Analyzer, model_input
 from nlp.classify import DEFAULT_MODEL_FILE, SklearnClassifier
 from nlp.context import ContextVectorizer, with_context
 from nlp.corpus import SEED, Utterance, news, reviews, split_reviews, training_utterances
-from nlp.evaluate import heldout_metrics
+from nlp.evaluate import gate, heldout_metrics
 
 DOMAIN_WEIGHT = 3.0  # a domain utterance (or a reviewer's fix) counts as this many reviews for sentiment
 NEWS_SAMPLE = 3000  # non-business sentences added as `other`, never a complaint
@@ -141,6 +143,58 @@ def train(output: Path | None, corrections: Corrections | None = None) -> Metric
     if output is not None:
         save(models, metrics, output, corrections)
     return metrics
+
+
+def compare(output: Path, corrections: Corrections) -> tuple[Metrics, Metrics]:
+    """Held-out figures without and with the corrections (same seed and data otherwise); saves the latter."""
+    return train(None), train(output, corrections)
+
+
+@dataclass(frozen=True)
+class Retrained:
+    """What `kesheng nlp train` did: figures before and after, and whether the new models replaced the old."""
+
+    before: Metrics
+    after: Metrics
+    worse: list[str]  # gate metrics the new models lost on; empty when accepted
+    written: Path  # the active bundle when accepted, else where the refused one was put for inspection
+
+    @property
+    def accepted(self) -> bool:
+        """The new models are now the ones the service loads."""
+        return not self.worse
+
+
+def previous_file(output: Path) -> Path:
+    """Where the models a retrain replaced are kept."""
+    return output.with_name(output.stem + ".previous" + output.suffix)
+
+
+def retrain(output: Path, corrections: Corrections, force: bool = False) -> Retrained:
+    """Retrain with the corrections; replace the active models at `output` only if not worse on the held-out sets."""
+    current = output if output.exists() else DEFAULT_MODEL_FILE
+    before = heldout_metrics(Analyzer.from_settings(None, None, current))
+    models = fit_models(corrections)
+    after = heldout_metrics(analyzer_for(models))
+    worse = [] if force else gate(before, after)
+    if worse:
+        refused = output.with_name(output.stem + ".refused" + output.suffix)
+        save(models, after, refused, corrections)
+        return Retrained(before, after, worse, refused)
+    if output.exists():
+        shutil.copy2(output, previous_file(output))
+    save(models, after, output, corrections)
+    return Retrained(before, after, [], output)
+
+
+def restore(output: Path) -> Path | None:
+    """Put back the models the last retrain replaced; None when it replaced the shipped ones (now active again)."""
+    previous = previous_file(output)
+    if previous.exists():
+        shutil.move(previous, output)
+        return output
+    output.unlink(missing_ok=True)
+    return None
 
 
 def main(argv: list[str] | None = None) -> None:

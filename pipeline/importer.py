@@ -49,8 +49,8 @@ log = logging.getLogger(__name__)
 # Below any real codec's rate (4 kbit/s); a header claiming more audio than this is not believed.
 MIN_BYTES_PER_SECOND = 500
 
-# Staff apologising is not a complaint: only these roles' utterances can raise one.
-COMPLAINT_ROLES = ("customer", "unknown")
+# Whose voice the interaction's sentiment is drawn from (staff are never complaints either).
+CUSTOMER_ROLES = ("customer", "unknown")
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,11 @@ def process_job(services: Services, job_id: int) -> None:
         return
     try:
         transcript = _transcribe(services, recording_path, params)
-        analyses = services.analyzer.analyze_many([s.text for s in transcript.segments])
+        # One recording is one conversation: each sentence is judged after the one before it, and
+        # mono sentences get their speaker's role from the words and the turn order.
+        analyses = services.analyzer.analyze_conversation(
+            [s.text for s in transcript.segments], [s.role for s in transcript.segments]
+        )
         pii = _locate_pii(services, recording_path, params, transcript, analyses)
         interaction_id = _store(services, job_id, params, transcript, analyses, pii)
     except KeshengError as exc:
@@ -223,7 +227,7 @@ def _store(
                 start=segment.start + offset,
                 end=segment.end + offset,
                 channel=segment.channel,
-                role=segment.role,
+                role=analysis.role,
                 text=analysis.redacted,
                 avg_logprob=segment.avg_logprob,
                 no_speech_prob=segment.no_speech_prob,
@@ -234,7 +238,7 @@ def _store(
             )
             utterance.tags = _tags(analysis)
             interaction.utterances.append(utterance)
-            if segment.role in COMPLAINT_ROLES and analysis.complaint.flag:
+            if analysis.complaint.flag:
                 complaint = Complaint(
                     interaction=interaction,
                     utterance=utterance,
@@ -248,7 +252,7 @@ def _store(
                 queue_alert(session, complaint, services.settings)
         interaction.language = interaction.language or transcript.language
         session.flush()
-        voiced = [u.sentiment for u in interaction.utterances if u.role in COMPLAINT_ROLES and u.sentiment is not None]
+        voiced = [u.sentiment for u in interaction.utterances if u.role in CUSTOMER_ROLES and u.sentiment is not None]
         interaction.sentiment = fmean(voiced) if voiced else None
         job.recording.duration = transcript.duration  # what decoded, not what the header claimed
         if live:

@@ -30,5 +30,10 @@ def build_services(settings: Settings, db: Database | None = None) -> Services:
         db=db or open_database(settings),
         audio_store=LocalAudioStore(settings.audio_dir),
         transcriber=make_transcriber(settings),
-        analyzer=Analyzer.from_settings(settings.nlp_model_dir, settings.vocabulary_file, settings.trained_model_file),
+        analyzer=Analyzer.from_settings(
+            settings.nlp_model_dir,
+            settings.vocabulary_file,
+            settings.trained_model_file,
+            settings.complaint_threshold,
+        ),
     )
