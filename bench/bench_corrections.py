@@ -34,13 +34,15 @@ def reviewer_fixes() -> tuple[Corrections, int]:
     with POOL.open(encoding="utf-8") as src:
         rows = list(csv.DictReader(src, delimiter="\t"))
     analyses = Analyzer.from_settings(None).analyze_many([r["text"] for r in rows])
-    fixes: Corrections = {"sentiment": [], "intent": [], "category": [], "severity": []}
+    fixes: Corrections = {"sentiment": [], "intent": [], "complaint": [], "category": [], "severity": []}
     for row, analysis in zip(rows, analyses, strict=True):
         text = analysis.redacted
         if analysis.sentiment.label != row["sentiment"]:
             fixes["sentiment"].append((text, row["sentiment"]))
         if analysis.intent.label != row["intent"]:
             fixes["intent"].append((text, row["intent"]))
+        if analysis.complaint.flag != (row["category"] != "-"):
+            fixes["complaint"].append((text, "yes" if row["category"] != "-" else "no"))
         if row["category"] != "-":
             if analysis.complaint.category != row["category"]:
                 fixes["category"].append((text, row["category"]))

@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from capture.audio import decode_audio  # noqa: E402
 from kesheng.settings import Settings  # noqa: E402
 from nlp.analyzer import Analyzer  # noqa: E402
+from nlp.corpus import heldout_conversations  # noqa: E402
 from pipeline.importer import ImportRequest, Services, ingest_file, process_job  # noqa: E402
 from store.audio_store import LocalAudioStore  # noqa: E402
 from store.db import Database  # noqa: E402
@@ -194,8 +195,7 @@ def main() -> None:
         )
         print(json.dumps(rows[-1]), flush=True)
 
-    with (ROOT / "nlp" / "data" / "cs_test.tsv").open(encoding="utf-8") as src:
-        sentences = [r["text"] for r in csv.DictReader(src, delimiter="\t")]
+    sentences = [u.text for u in heldout_conversations()]
     batch = sentences * 20
     started = time.perf_counter()
     analyzer.analyze_many(batch)

@@ -123,9 +123,9 @@ def analyze(
     10,000 characters) gets {"line": N, "error": ...} in its place and the rest are answered; the exit
     code is then 1.
     """
-    from nlp.analyzer import Analyzer
     from rich.markup import escape
 
+    from nlp.analyzer import Analyzer
     from nlp.lines import analyse_stream
 
     settings = _settings()
@@ -146,7 +146,11 @@ def analyze(
             continue
         elif "error" not in result:
             c = result["complaint"]
-            flag = f"[red]complaint {c['severity']}/{c['category']} {c['score']:.2f}[/red]" if c["flag"] else "no complaint"
+            flag = (
+                f"[red]complaint {c['severity']}/{c['category']} {c['score']:.2f}[/red]"
+                if c["flag"]
+                else "no complaint"
+            )
             out.print(
                 f"{escape(result['redacted'])}\n  {result['role']} · {result['sentiment']['label']} "
                 f"{result['sentiment']['score']:.2f} · {result['intent']['label']} {result['intent']['score']:.2f} · "
@@ -734,9 +738,11 @@ def nlp_train(
     corrections: Annotated[
         bool, typer.Option("--corrections/--no-corrections", help="learn from reviewers' tag fixes in the database")
     ] = True,
-    force: Annotated[bool, typer.Option("--force", help="replace the models even if worse on the held-out sets")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="replace the models even if worse on the held-out sets")
+    ] = False,
 ) -> None:
-    """Retrain with the reviewers' tag fixes; the new models replace the current ones only if not worse on held-out data.
+    """Retrain with the reviewers' tag fixes; the new models replace the current ones only if not worse.
 
     Works offline. The replaced models are kept (`kesheng nlp restore` brings them back); refused
     ones are written beside them as *.refused.joblib. Exit code 1 when the new models were refused.
@@ -763,7 +769,9 @@ def nlp_train(
             table.add_row(name, metric, f"{old:.4f}", f"{value:.4f}", f"{value - old:+.4f}")
     out.print(table)
     if not result.accepted:
-        err.print(f"[red]refused:[/red] worse on {', '.join(result.worse)}; current models kept, new ones in {result.written}")
+        err.print(
+            f"[red]refused:[/red] worse on {', '.join(result.worse)}; current models kept, new ones in {result.written}"
+        )
         raise typer.Exit(1)
     out.print(f"wrote {output}; the service uses it from its next start (`kesheng nlp restore` undoes this)")
 

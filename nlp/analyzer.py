@@ -113,7 +113,10 @@ class Analyzer:
         if context:
             roles = infer_roles(given, p_staff)
         else:  # no turn order to go by: the words alone
-            roles = [g if g in ("staff", "customer") else ("staff" if p >= 0.5 else "customer") for g, p in zip(given, p_staff, strict=True)]
+            roles = [
+                g if g in ("staff", "customer") else ("staff" if p >= 0.5 else "customer")
+                for g, p in zip(given, p_staff, strict=True)
+            ]
         inputs = [with_context(simple[i - 1] if context and i else None, s) for i, s in enumerate(simple)]
         results = {
             task: clf.predict(inputs if task in CONTEXT_TASKS else simple)

@@ -11,7 +11,12 @@ from nlp.analyzer import Analysis, Analyzer
 from nlp.corpus import Utterance, heldout_conversations, heldout_counter_talk, reviews, split_reviews
 
 # What a retrained model must not lose against the current one (higher is better for each).
-GATE = (("complaint_utterance", "f1"), ("complaint_conversation", "f1"), ("intent", "macro_f1"), ("sentiment", "accuracy"))
+GATE = (
+    ("complaint_utterance", "f1"),
+    ("complaint_conversation", "f1"),
+    ("intent", "macro_f1"),
+    ("sentiment", "accuracy"),
+)
 
 
 def prf(predicted: Sequence[bool], truth: Sequence[bool]) -> dict[str, float]:
@@ -55,7 +60,9 @@ def heldout_metrics(analyzer: Analyzer) -> dict[str, dict[str, float]]:
     review_pred = analyzer.analyze_many([t for t, _ in review_test])
     return {
         "intent": {
-            "accuracy": round(sum(p == t for p, t in zip(intent_pred, intent_truth, strict=True)) / len(intent_truth), 4),
+            "accuracy": round(
+                sum(p == t for p, t in zip(intent_pred, intent_truth, strict=True)) / len(intent_truth), 4
+            ),
             "macro_f1": round(float(f1_score(intent_truth, intent_pred, average="macro")), 4),
             "n": len(intent_truth),
         },
@@ -63,7 +70,9 @@ def heldout_metrics(analyzer: Analyzer) -> dict[str, dict[str, float]]:
         "complaint_conversation": prf(
             [analyzer.case(r).flag for r in analysed], [any(u.is_complaint for u in c) for c in convs]
         ),
-        "category": _accuracy([a.complaint.category or "-" for _, a in complaints], [u.category for u, _ in complaints]),
+        "category": _accuracy(
+            [a.complaint.category or "-" for _, a in complaints], [u.category for u, _ in complaints]
+        ),
         "severity": _accuracy([a.complaint.severity for _, a in complaints], [u.severity for u, _ in complaints]),
         "false_complaints_counter_talk": {
             "rate": round(sum(a.complaint.flag for a in talk_results) / len(talk), 4),

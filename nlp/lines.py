@@ -101,7 +101,11 @@ def analyse_stream(analyzer: Analyzer, lines: Iterable[bytes], cases: bool = Fal
         answers = iter(analyses)
         conversation = turns[0].conversation
         for item in pending:
-            yield item.to_json() if isinstance(item, LineError) else {"conversation": conversation, **next(answers).to_json()}
+            yield (
+                item.to_json()
+                if isinstance(item, LineError)
+                else {"conversation": conversation, **next(answers).to_json()}
+            )
         if cases:
             yield {"conversation": conversation, "case": analyzer.case(analyses).to_json()}
         pending.clear()

@@ -38,7 +38,9 @@ from nlp.evaluate import gate, heldout_metrics
 
 DOMAIN_WEIGHT = 3.0  # a domain utterance (or a reviewer's fix) counts as this many reviews for sentiment
 NEWS_SAMPLE = 3000  # non-business sentences added as `other`, never a complaint
-REVIEW_SAMPLE = 3000  # positive reviews added to the complaint detector as "no" (and a quarter as many negative as "yes")
+REVIEW_SAMPLE = (
+    3000  # positive reviews added to the complaint detector as "no" (and a quarter as many negative as "yes")
+)
 
 Corrections = dict[str, list[tuple[str, str]]]  # task → (redacted text, label): reviewers' tag fixes
 Metrics = dict[str, dict[str, float]]
@@ -67,24 +69,36 @@ def context_model(c: float) -> Pipeline:
 
 
 def _contextual(rows: list[Utterance]) -> list[str]:
-    return [with_context(p or None, t) for p, t in zip(prepare([u.previous for u in rows]), prepare([u.text for u in rows]), strict=True)]
+    return [
+        with_context(p or None, t)
+        for p, t in zip(prepare([u.previous for u in rows]), prepare([u.text for u in rows]), strict=True)
+    ]
 
 
-def fit_models(corrections: Corrections | None = None, progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
+def fit_models(
+    corrections: Corrections | None = None, progress: Callable[[str], None] = lambda _: None
+) -> dict[str, Any]:
     """Fit every task's model on the training data plus reviewers' fixes (fixes weigh like domain data)."""
     fixes: Corrections = {task: list(pairs) for task, pairs in (corrections or {}).items()}
     rng = random.Random(SEED)
     domain = training_utterances()
     customer = [u for u in domain if u.role == "customer"]
-    general = [Utterance(t, "", "customer", "other", "neu", "-", "-", f"n{i}") for i, t in enumerate(rng.sample(news(), NEWS_SAMPLE))]
+    general = [
+        Utterance(t, "", "customer", "other", "neu", "-", "-", f"n{i}")
+        for i, t in enumerate(rng.sample(news(), NEWS_SAMPLE))
+    ]
     review_train = split_reviews(reviews())[0]
     models: dict[str, Any] = {}
 
     progress("sentiment")
-    s_texts = [t for t, _ in review_train] + [u.text for u in general + customer] + [t for t, _ in fixes.get("sentiment", [])]
+    s_texts = (
+        [t for t, _ in review_train] + [u.text for u in general + customer] + [t for t, _ in fixes.get("sentiment", [])]
+    )
     s_labels = [label for _, label in review_train] + [u.sentiment for u in general + customer]
     s_labels += [label for _, label in fixes.get("sentiment", [])]
-    weights = np.array([1.0] * (len(review_train) + len(general)) + [DOMAIN_WEIGHT] * (len(customer) + len(fixes.get("sentiment", []))))
+    weights = np.array(
+        [1.0] * (len(review_train) + len(general)) + [DOMAIN_WEIGHT] * (len(customer) + len(fixes.get("sentiment", [])))
+    )
     models["sentiment"] = char_model(2.0).fit(prepare(s_texts), s_labels, clf__sample_weight=weights)
 
     progress("intent")

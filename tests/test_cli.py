@@ -30,7 +30,8 @@ def test_analyze_jsonl_contract(env: dict[str, str]) -> None:
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(rows) == 2
     first = rows[0]
-    assert set(first) == {"text", "redacted", "tokens", "sentiment", "intent", "complaint", "pii", "keywords"}
+    assert set(first) == {"text", "redacted", "role", "tokens", "sentiment", "intent", "complaint", "pii", "keywords"}
+    assert set(first["complaint"]) == {"flag", "severity", "category", "score"}
     assert "13912345678" not in first["redacted"]
     assert first["complaint"]["flag"] is True and first["complaint"]["severity"] in ("medium", "high")
     assert first["text"][first["pii"][0]["start"] : first["pii"][0]["end"]] == "13912345678"

@@ -35,7 +35,9 @@ SEED = 20261202
 OUTPUT = Path(__file__).resolve().parent.parent / "data" / "train" / "conversations.tsv"
 COLUMNS = ("conversation", "industry", "channel", "role", "text", "intent", "sentiment", "category", "severity")
 CHANNELS = ("counter", "call", "field")
-TEMPLATE_IDS = {t: i for i, t in enumerate(OTHER + INQUIRY + REQUEST + PRAISE + SUGGESTION + CANCEL + REFUND + COMPLAINT)}
+TEMPLATE_IDS = {
+    t: i for i, t in enumerate(OTHER + INQUIRY + REQUEST + PRAISE + SUGGESTION + CANCEL + REFUND + COMPLAINT)
+}
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,7 @@ def complaint(w: Writer) -> None:
     _closing(w)
 
 
-def generate(n: int = 1500, seed: int = SEED) -> Iterator[Row]:
+def generate(n: int = 1100, seed: int = SEED) -> Iterator[Row]:
     """`n` conversations, 40% of them with a complaint, spread over industries and channels."""
     rng = random.Random(seed)
     for i in range(n):

@@ -1,83 +1,163 @@
-"""The bundled NLP models on held-out sentences, traditional input, complaints and the JSON contract."""
+"""The bundled NLP models: ordinary talk is not a complaint, complaints are, in context, with roles and cases."""
 
 from __future__ import annotations
-
-import csv
 
 import pytest
 
 from nlp.analyzer import Analyzer
 from nlp.classify import LABELS
-from nlp.train import DATA
+from nlp.corpus import heldout_conversations, heldout_counter_talk, training_utterances
+from nlp.evaluate import heldout_metrics
 
-CONTRACT_KEYS = {"text", "redacted", "tokens", "sentiment", "intent", "complaint", "pii", "keywords"}
+CONTRACT_KEYS = {"text", "redacted", "role", "tokens", "sentiment", "intent", "complaint", "pii", "keywords"}
+
+# What customers say at a counter every day; none of it is a complaint.
+SMALL_TALK = [
+    "嗯，对，是的",
+    "我叫李华",
+    "今天天气不错",
+    "您好，我想办个业务",
+    "那我再考虑考虑",
+    "路上堵了一个小时",
+    "好的，谢谢",
+    "签好了",
+    "我儿子最近老生病",
+    "今天真是热死了",
+    "我想问一下投诉电话是多少",
+    "我是做媒体的",
+    "我朋友是律师",
+]
+# Sentences of real recordings (lectures, podcasts, news) that kesheng once flagged.
+NON_BUSINESS = [
+    "有些媒体在2-3月份的时候",
+    "欢迎大家来体验达摩院推出的语音识别模型",
+    "因为如果当你认为这个世界没有正义",
+    "我们今天来讲一讲宋朝的历史",
+    "据新华社报道，今年粮食产量再创新高",
+]
 
 
-def _held_out() -> list[dict[str, str]]:
-    with (DATA / "cs_test.tsv").open(encoding="utf-8") as src:
-        return list(csv.DictReader(src, delimiter="\t"))
+def test_training_and_heldout_texts_do_not_overlap() -> None:
+    train = {u.text for u in training_utterances()}
+    heldout = {u.text for u in heldout_conversations() + heldout_counter_talk()}
+    shared = {t for t in train & heldout if len(t) > 6}  # "好的" and "嗯" are said by everyone
+    assert not shared, sorted(shared)[:10]
 
 
-def test_train_and_test_sentences_do_not_overlap() -> None:
-    with (DATA / "cs_train.tsv").open(encoding="utf-8") as src:
-        train = {row["text"] for row in csv.DictReader(src, delimiter="\t")}
-    assert not train & {row["text"] for row in _held_out()}
+@pytest.mark.parametrize("text", SMALL_TALK + NON_BUSINESS)
+def test_ordinary_talk_is_not_a_complaint(analyzer: Analyzer, text: str) -> None:
+    complaint = analyzer.analyze(text).complaint
+    assert not complaint.flag, (text, complaint)
+    assert complaint.severity == "none" and complaint.category is None and complaint.score < analyzer.threshold
 
 
-def test_held_out_intent_and_complaint_accuracy(analyzer: Analyzer) -> None:
-    rows = _held_out()
-    results = analyzer.analyze_many([r["text"] for r in rows])
-    intent_acc = sum(a.intent.label == r["intent"] for a, r in zip(results, rows, strict=True)) / len(rows)
-    complaint_acc = sum(a.complaint.flag == (r["category"] != "-") for a, r in zip(results, rows, strict=True)) / len(
-        rows
-    )
-    assert intent_acc >= 0.75
-    assert complaint_acc >= 0.8
+def test_small_talk_is_intent_other(analyzer: Analyzer) -> None:
+    results = analyzer.analyze_many(["嗯，对，是的", "我叫李华", "今天天气不错", "谢谢，再见"])
+    assert [r.intent.label for r in results] == ["other"] * 4
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("你们的柜员态度太差了，我要投诉", "service_attitude"),
+        ("你們的櫃員態度太差了，我要投訴", "service_attitude"),  # traditional
+        ("嗯那个就是你们这个月又多扣了我五十块管理费谁同意的啊", "fees"),  # spoken, no punctuation
+        ("排了一个多小时了还没轮到我 你们怎么就开一个窗口", "waiting_time"),
+    ],
+)
+def test_complaints_are_flagged(analyzer: Analyzer, text: str, category: str) -> None:
+    complaint = analyzer.analyze(text).complaint
+    assert complaint.flag and complaint.category == category, complaint
+    assert 0.5 <= complaint.score <= 1.0
+
+
+def test_escalation_raises_a_complaint_but_never_makes_one(analyzer: Analyzer) -> None:
+    assert analyzer.analyze("你们乱扣我的钱，再不处理我就去银保监会投诉").complaint.severity == "high"
+    for text in ("我老公是警察", "我看媒体报道说要降息了", "我朋友是律师，他让我来问问怎么开户"):
+        assert not analyzer.analyze(text).complaint.flag, text
+
+
+def test_staff_are_never_complaints_and_are_recognised(analyzer: Analyzer) -> None:
+    apology = "非常抱歉给您带来不便，我们一定给您处理"
+    assert analyzer.analyze(apology).role == "staff"
+    assert not analyzer.analyze(apology).complaint.flag
+    angry = analyzer.analyze("你们的柜员态度太差了，我要投诉", role="staff").complaint
+    assert not angry.flag and angry.score == 0.0
+
+
+def test_an_answer_is_judged_after_the_question(analyzer: Analyzer) -> None:
+    staff, answer = analyzer.analyze_conversation(["还有什么可以帮您", "没有了"])
+    assert (staff.role, answer.role) == ("staff", "customer")
+    assert not answer.complaint.flag and answer.intent.label == "other"
+
+
+def test_conversation_roles_context_and_one_case(analyzer: Analyzer) -> None:
+    texts = [
+        "您好，请问办理什么业务",
+        "我想问一下上个月这笔五十块的管理费是怎么回事",
+        "请稍等，我帮您查一下",
+        "你们根本没跟我说过要收这个钱，凭什么乱扣，我要投诉",
+        "非常抱歉给您带来不便，我马上帮您申请退回",
+        "那你们尽快，再这样我就去银保监会",
+        "还有什么可以帮您",
+        "没有了",
+    ]
+    results = analyzer.analyze_conversation(texts)  # mono: no roles given
+    roles = [r.role for r in results]
+    assert roles[0] == "staff" and roles[2] == "staff" and roles[4] == "staff" and roles[6] == "staff"
+    assert roles[3] == "customer" and roles[5] == "customer"
+    assert not results[7].complaint.flag  # 没有了, after 还有什么可以帮您
+    case = analyzer.case(results)
+    assert case.flag and case.category == "fees" and case.severity == "high"
+    assert 3 in case.evidence and not {0, 2, 4, 6, 7} & set(case.evidence)
+
+
+def test_a_conversation_without_complaint_has_no_case(analyzer: Analyzer) -> None:
+    texts = ["您好，请问办理什么业务", "您好，我想办张卡", "请出示一下您的身份证", "给你", "请您在这里签字", "签好了"]
+    case = analyzer.case(analyzer.analyze_conversation(texts))
+    assert not case.flag and case.evidence == () and case.category is None
+
+
+def test_threshold_trades_recall_for_precision(analyzer: Analyzer) -> None:
+    texts = [u.text for u in heldout_conversations() if u.role == "customer"]
+    strict = Analyzer(analyzer.classifiers, threshold=0.9)
+    loose = Analyzer(analyzer.classifiers, threshold=0.2)
+    flagged = [sum(a.complaint.flag for a in x.analyze_many(texts)) for x in (strict, analyzer, loose)]
+    assert flagged[0] < flagged[1] < flagged[2]
+
+
+def test_heldout_floors(analyzer: Analyzer) -> None:
+    """Floors a little under the measured figures (README): a regression fails here."""
+    m = heldout_metrics(analyzer)
+    assert m["complaint_conversation"]["precision"] >= 0.80, m
+    assert m["complaint_conversation"]["recall"] >= 0.80, m
+    assert m["complaint_utterance"]["f1"] >= 0.60, m
+    assert m["false_complaints_counter_talk"]["rate"] <= 0.05, m
+    assert m["intent"]["macro_f1"] >= 0.50, m
+    assert m["role_mono"]["accuracy"] >= 0.80, m
+    assert m["sentiment"]["accuracy"] >= 0.85, m
 
 
 def test_contract_fields_and_redaction(analyzer: Analyzer) -> None:
     text = "你们的柜员态度太差了，我要投诉，电话13912345678"
     data = analyzer.analyze(text).to_json()
     assert set(data) == CONTRACT_KEYS
+    assert set(data["complaint"]) == {"flag", "severity", "category", "score"}
     assert "13912345678" not in data["redacted"]
     assert "13912345678" not in "".join(data["tokens"])
     assert [text[p["start"] : p["end"]] for p in data["pii"]] == ["13912345678"]
     assert data["sentiment"]["label"] == "neg"
-    assert data["intent"]["label"] == "complaint"
-    assert data["complaint"] == {"flag": True, "severity": "medium", "category": "service_attitude"}
+    assert data["complaint"]["flag"] and data["complaint"]["category"] == "service_attitude"
     assert "柜员" in data["tokens"] and "态度" in data["tokens"]
 
 
-def test_traditional_input_is_understood_and_tokens_keep_its_script(analyzer: Analyzer) -> None:
-    result = analyzer.analyze("你們的櫃員態度太差了，我要投訴")
-    assert result.complaint.flag and result.complaint.category == "service_attitude"
-    assert "櫃員" in result.tokens
-
-
-@pytest.mark.parametrize(
-    ("text", "intent"),
-    [
-        ("请问这张卡的年费是多少", "inquiry"),
-        ("客服小姐态度很好，谢谢你们", "praise"),
-        ("我要把这张卡注销", "cancel"),
-    ],
-)
-def test_not_complaints(analyzer: Analyzer, text: str, intent: str) -> None:
-    result = analyzer.analyze(text)
-    assert result.intent.label == intent
-    assert not result.complaint.flag
-    assert result.complaint.severity == "none" and result.complaint.category is None
-
-
-def test_escalation_and_fraud_are_high_severity(analyzer: Analyzer) -> None:
-    for text in ("你们再不处理我就去银保监会投诉", "我的卡被盗刷了三万块，你们要负责"):
-        complaint = analyzer.analyze(text).complaint
-        assert complaint.flag and complaint.severity == "high", text
+def test_traditional_tokens_keep_their_script(analyzer: Analyzer) -> None:
+    assert "櫃員" in analyzer.analyze("你們的櫃員態度太差了，我要投訴").tokens
 
 
 def test_labels_and_scores_are_in_range(analyzer: Analyzer) -> None:
-    for result in analyzer.analyze_many(["好的", "嗯嗯", "ok", "12345"]):
+    for result in analyzer.analyze_many(["好的", "嗯嗯", "ok", "12345", "？？？", "a" * 500]):
         assert result.sentiment.label in LABELS["sentiment"]
         assert result.intent.label in LABELS["intent"]
-        assert 0.0 <= result.sentiment.score <= 1.0
-        assert abs(sum(result.intent.probabilities.values()) - 1.0) < 1e-6
+        assert result.role in ("staff", "customer")
+        assert 0.0 <= result.complaint.score <= 1.0

@@ -1,12 +1,12 @@
 """The transformers backend loads a sequence-classification model from a directory and uses its labels.
 
-A tiny BERT is trained here on the project's intent sentences (seconds on a CPU), saved the way
+A tiny BERT is trained here on some of the project's intent training sentences (seconds on a CPU), saved the way
 `save_pretrained` saves any fine-tuned model, and loaded back through the Analyzer.
 """
 
 from __future__ import annotations
 
-import csv
+import random
 from pathlib import Path
 
 import pytest
@@ -14,15 +14,17 @@ import pytest
 from kesheng.errors import ConfigError
 from nlp.analyzer import Analyzer, model_input
 from nlp.classify import LABELS, TransformersClassifier, load_classifiers
-from nlp.train import DATA
+from nlp.corpus import training_utterances
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 
 def _train_tiny_intent_model(directory: Path) -> list[tuple[str, str]]:
-    with (DATA / "cs_train.tsv").open(encoding="utf-8") as src:
-        rows = [(model_input(r["text"])[1], r["intent"]) for r in csv.DictReader(src, delimiter="\t")]
+    customer = sorted({(u.text, u.intent) for u in training_utterances() if u.role == "customer"})
+    by_intent = {i: [row for row in customer if row[1] == i] for i in LABELS["intent"]}
+    rng = random.Random(0)
+    rows = [(model_input(t)[1], i) for i in LABELS["intent"] for t, _ in rng.sample(by_intent[i], 30)]
     chars = sorted({c for text, _ in rows for c in text})
     directory.mkdir(parents=True)
     vocab = {token: i for i, token in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars])}
