@@ -30,7 +30,7 @@ def split_context(value: str) -> tuple[str, str]:
 class ContextVectorizer(BaseEstimator, TransformerMixin):  # type: ignore[misc]
     """Character n-grams of the utterance, and (weighed down) of the turn before it."""
 
-    def __init__(self, previous_weight: float = 0.35, max_features: int = 200_000) -> None:
+    def __init__(self, previous_weight: float = 0.35, max_features: int = 80_000) -> None:
         self.previous_weight = previous_weight
         self.max_features = max_features
 

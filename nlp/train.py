@@ -55,7 +55,7 @@ def char_model(c: float, ngrams: tuple[int, int] = (1, 3)) -> Pipeline:
     """TF-IDF over character n-grams, then a balanced logistic regression."""
     return Pipeline(
         [
-            ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=ngrams, sublinear_tf=True, max_features=200_000)),
+            ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=ngrams, sublinear_tf=True, max_features=80_000)),
             ("clf", LogisticRegression(C=c, max_iter=3000, class_weight="balanced")),
         ]
     )
@@ -120,7 +120,7 @@ def fit_models(
     groups = [u.group for u in rows] + [f"r{i}" for i in range(len(sampled))]
     groups += [f"f{i % max(len(fixes.get('complaint', [])), 1)}" for i in range(len(complaint_fixes))]
     folds = list(GroupKFold(n_splits=5).split(c_inputs, c_labels, groups))
-    detector = CalibratedClassifierCV(context_model(4.0), method="sigmoid", cv=folds)
+    detector = CalibratedClassifierCV(context_model(4.0), method="sigmoid", cv=folds, ensemble=False)
     models["complaint"] = detector.fit(c_inputs, c_labels)
 
     flagged = [u for u in customer if u.is_complaint]
