@@ -131,6 +131,26 @@ def mono_roles(analyzer: Analyzer) -> dict[str, float]:
     return {"accuracy": round(right / max(len(inferred), 1), 4), "n": len(inferred)}
 
 
+def sweep(analyzer: Analyzer) -> list[dict[str, float]]:
+    """What KESHENG_COMPLAINT_THRESHOLD trades: per-conversation precision/recall against false complaints."""
+    out = []
+    speech = real_speech_sentences()
+    for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
+        at = Analyzer(analyzer.classifiers, threshold=threshold)
+        m = heldout_metrics(at)
+        out.append(
+            {
+                "threshold": threshold,
+                "conversation_precision": m["complaint_conversation"]["precision"],
+                "conversation_recall": m["complaint_conversation"]["recall"],
+                "utterance_f1": m["complaint_utterance"]["f1"],
+                "false_small_talk": m["false_complaints_counter_talk"]["rate"],
+                "false_non_business": flag_rate(at, speech)["rate"],
+            }
+        )
+    return out
+
+
 def speed(analyzer_file: Path) -> dict[str, float]:
     """Load time, model size and utterances per second over the held-out texts (batched, all tasks)."""
     started = time.perf_counter()
@@ -163,6 +183,7 @@ def main() -> None:
     result["reviews"] = reviews(analyzer)
     if not args.no_audio:
         result["roles_mono_audio"] = mono_roles(analyzer)
+    result["threshold_sweep"] = sweep(analyzer)
     result["speed"] = speed(DEFAULT_MODEL_FILE)
     RESULT.parent.mkdir(exist_ok=True)
     RESULT.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
@@ -224,6 +245,17 @@ def table(result: dict) -> str:
         )
     lines = ["| figure | value | n | goal | note |", "| --- | ---: | ---: | --- | --- |"]
     lines += [f"| {name} | {value:.3f} | {n} | {GOALS.get(name, '')} | {note} |" for name, value, n, note in rows]
+    lines += [
+        "",
+        "| threshold | precision / recall per conversation | F1 per utterance | false: small talk "
+        "| false: non-business |",
+        "| ---: | --- | ---: | ---: | ---: |",
+    ]
+    lines += [
+        f"| {r['threshold']} | {r['conversation_precision']:.3f} / {r['conversation_recall']:.3f} | "
+        f"{r['utterance_f1']:.3f} | {r['false_small_talk']:.3f} | {r['false_non_business']:.3f} |"
+        for r in result["threshold_sweep"]
+    ]
     s = result["speed"]
     lines += ["", f"Speed: {s['utterances_per_s']} utterances/s; models {s['model_mb']} MB, loaded in {s['load_s']} s."]
     return "\n".join(lines)

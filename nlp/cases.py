@@ -1,7 +1,9 @@
 """Per interaction: does it hold a complaint for review, and which utterances are the evidence?
 
 One conversation gives at most one case, however many of its sentences complain: a complaint
-that starts as a question and turns angry over several turns is one customer problem.
+that starts as a question and turns angry over several turns is one customer problem. A threat
+to take it outside (regulator, media, lawyer, police) anywhere in a conversation that holds a
+complaint makes the case high and joins the evidence; in one that holds none it changes nothing.
 """
 
 from __future__ import annotations
@@ -43,6 +45,10 @@ def decide_case(complaints: Sequence[ComplaintAssessment]) -> Case:
         return Case(False, "none", None, score, ())
     flagged = [complaints[i] for i in evidence]
     severity = max((c.severity for c in flagged), key=SEVERITY_ORDER.index)
+    threats = tuple(i for i, c in enumerate(complaints) if c.escalation)
+    if threats:
+        severity = "high"
+        evidence = tuple(sorted(set(evidence) | set(threats)))
     votes: dict[str, float] = defaultdict(float)
     for c in flagged:
         votes[c.category or "other"] += c.score

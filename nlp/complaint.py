@@ -32,6 +32,7 @@ class ComplaintAssessment:
     severity: str
     category: str | None
     score: float
+    escalation: bool = False  # a customer threatens to take it outside (raises a complaint case to high)
 
 
 def _at_least(severity: str, floor: str) -> str:
@@ -43,11 +44,12 @@ def assess(
 ) -> ComplaintAssessment:
     """Combine the model outputs for one simplified, redacted utterance; staff never complain."""
     score = 0.0 if role == "staff" else complaint.probabilities.get("yes", 0.0)
+    escalation = role != "staff" and bool(ESCALATION.search(text))
     if score < threshold:
-        return ComplaintAssessment(False, "none", None, score)
+        return ComplaintAssessment(False, "none", None, score, escalation)
     level = severity.label
-    if ESCALATION.search(text) or category.label == "fraud_security":
+    if escalation or category.label == "fraud_security":
         level = "high"
     elif EXPLICIT.search(text):
         level = _at_least(level, "medium")
-    return ComplaintAssessment(True, level, category.label, score)
+    return ComplaintAssessment(True, level, category.label, score, escalation)

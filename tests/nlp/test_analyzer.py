@@ -111,7 +111,7 @@ def test_conversation_roles_context_and_one_case(analyzer: Analyzer) -> None:
     assert not results[7].complaint.flag  # 没有了, after 还有什么可以帮您
     case = analyzer.case(results)
     assert case.flag and case.category == "fees" and case.severity == "high"
-    assert 3 in case.evidence and not {0, 2, 4, 6, 7} & set(case.evidence)
+    assert {3, 5} <= set(case.evidence) and not {0, 2, 4, 6, 7} & set(case.evidence)  # 5: the threat
 
 
 def test_a_conversation_without_complaint_has_no_case(analyzer: Analyzer) -> None:
@@ -131,13 +131,13 @@ def test_threshold_trades_recall_for_precision(analyzer: Analyzer) -> None:
 def test_heldout_floors(analyzer: Analyzer) -> None:
     """Floors a little under the measured figures (README): a regression fails here."""
     m = heldout_metrics(analyzer)
-    assert m["complaint_conversation"]["precision"] >= 0.80, m
-    assert m["complaint_conversation"]["recall"] >= 0.80, m
-    assert m["complaint_utterance"]["f1"] >= 0.60, m
-    assert m["false_complaints_counter_talk"]["rate"] <= 0.05, m
-    assert m["intent"]["macro_f1"] >= 0.50, m
-    assert m["role_mono"]["accuracy"] >= 0.80, m
-    assert m["sentiment"]["accuracy"] >= 0.85, m
+    assert m["complaint_conversation"]["precision"] >= 0.88, m
+    assert m["complaint_conversation"]["recall"] >= 0.92, m
+    assert m["complaint_utterance"]["f1"] >= 0.85, m
+    assert m["false_complaints_counter_talk"]["rate"] <= 0.04, m
+    assert m["intent"]["macro_f1"] >= 0.75, m
+    assert m["role_mono"]["accuracy"] >= 0.95, m
+    assert m["sentiment"]["accuracy"] >= 0.83, m
 
 
 def test_contract_fields_and_redaction(analyzer: Analyzer) -> None:

@@ -7,6 +7,7 @@ where MIRROR_ROOT holds git snapshots named owner+name/repo (as `fetch` lays the
 Every source file is read with `git show COMMIT:PATH`, so the output depends only on the
 pinned commits below, the seed, and the project's training texts (used to exclude overlap).
 """
+
 import csv
 import glob
 import gzip
@@ -40,8 +41,9 @@ def git_show(mirror, key, path):
     name, commit = SOURCES[key]
     base = os.path.join(mirror, name, "repo")
     gitdir = os.path.join(base, ".git") if os.path.isdir(os.path.join(base, ".git")) else base
-    return subprocess.run(["git", "--git-dir", gitdir, "show", f"{commit}:{path}"],
-                          check=True, capture_output=True).stdout
+    return subprocess.run(
+        ["git", "--git-dir", gitdir, "show", f"{commit}:{path}"], check=True, capture_output=True
+    ).stdout
 
 
 def clean(text):
@@ -80,12 +82,12 @@ class Excluder:
                 continue
             self.exact.add(k)
             for i in range(len(k) - NGRAM + 1):
-                self.grams.add(k[i:i + NGRAM])
+                self.grams.add(k[i : i + NGRAM])
         self.dropped = 0
 
     def hit(self, text):
         k = key(text)
-        if k in self.exact or any(k[i:i + NGRAM] in self.grams for i in range(len(k) - NGRAM + 1)):
+        if k in self.exact or any(k[i : i + NGRAM] in self.grams for i in range(len(k) - NGRAM + 1)):
             self.dropped += 1
             return True
         return False
@@ -133,9 +135,16 @@ def reviews(name, raw_rows, excl, stats, with_cat=False):
         out.append(r)
     header = ["text", "label"] + (["cat"] if with_cat else [])
     write_tsv(os.path.join(HERE, f"reviews_{name}.tsv"), header, out)
-    stats[f"reviews_{name}.tsv"] = dict(raw=n_raw, unique=uniq, conflicting=conflict,
-                                       overlap_with_training=overlap, pool_pos=len(pos),
-                                       pool_neg=len(neg), written_pos=n, written_neg=n)
+    stats[f"reviews_{name}.tsv"] = dict(
+        raw=n_raw,
+        unique=uniq,
+        conflicting=conflict,
+        overlap_with_training=overlap,
+        pool_pos=len(pos),
+        pool_neg=len(neg),
+        written_pos=n,
+        written_neg=n,
+    )
 
 
 def read_csv_bytes(b):
@@ -150,11 +159,11 @@ def main(mirror):
     for name in ("ChnSentiCorp_htl_all", "waimai_10k"):
         rows = read_csv_bytes(git_show(mirror, "sophon", f"datasets/{name}/{name}.csv"))
         reviews(name, [(r["label"], r["review"], "") for r in rows], excl, stats)
-    z = zipfile.ZipFile(io.BytesIO(git_show(mirror, "sophon",
-                        "datasets/online_shopping_10_cats/online_shopping_10_cats.zip")))
+    z = zipfile.ZipFile(
+        io.BytesIO(git_show(mirror, "sophon", "datasets/online_shopping_10_cats/online_shopping_10_cats.zip"))
+    )
     rows = read_csv_bytes(z.read("online_shopping_10_cats.csv"))
-    reviews("online_shopping_10_cats", [(r["label"], r["review"], r["cat"]) for r in rows],
-            excl, stats, with_cat=True)
+    reviews("online_shopping_10_cats", [(r["label"], r["review"], r["cat"]) for r in rows], excl, stats, with_cat=True)
     rows = read_csv_bytes(git_show(mirror, "weibo", "data/weibo_senti_100k.csv"))
     reviews("weibo_senti_100k", [(r["label"], r["review"], "") for r in rows], excl, stats)
 
@@ -173,8 +182,7 @@ def main(mirror):
     rng = random.Random(SEED)
     sample = rng.sample(pool, min(1000, len(pool)))
     write_tsv(os.path.join(HERE, "speech_aishell1.tsv"), ["text"], [[t] for t in sample])
-    stats["speech_aishell1.tsv"] = dict(raw=len(raw), unique_6_80=len(seen), pool=len(pool),
-                                        written=len(sample))
+    stats["speech_aishell1.tsv"] = dict(raw=len(raw), unique_6_80=len(seen), pool=len(pool), written=len(sample))
 
     # 3. chat (LCCC toy data shipped with CDial-GPT)
     utts = []
@@ -185,9 +193,12 @@ def main(mirror):
     for split in ("train", "valid", "test"):
         for dialog in d.get(split, []):
             utts.extend(dialog)
-    bad = re.compile(r"https?:|www\.|\.com|\.cn|t\.cn|傻|逼|煞笔|沙比|sb|操你|草泥|尼玛|你妈|他妈|"
-                     r"妈的|滚|贱|婊|屌|日你|去死|脑残|白痴|混蛋|王八|狗日|畜生|废物|垃圾|蠢|贱人|"
-                     r"fuck|shit|bitch|装逼|丑八怪|智障|弱智|猪头|死猪", re.I)
+    bad = re.compile(
+        r"https?:|www\.|\.com|\.cn|t\.cn|傻|逼|煞笔|沙比|sb|操你|草泥|尼玛|你妈|他妈|"
+        r"妈的|滚|贱|婊|屌|日你|去死|脑残|白痴|混蛋|王八|狗日|畜生|废物|垃圾|蠢|贱人|"
+        r"fuck|shit|bitch|装逼|丑八怪|智障|弱智|猪头|死猪",
+        re.I,
+    )
     seen, pool, n_bad = set(), [], 0
     for u in utts:
         t = re.sub(r"\s+", "", u)
@@ -202,8 +213,9 @@ def main(mirror):
     rng = random.Random(SEED)
     sample = rng.sample(pool, min(1000, len(pool)))
     write_tsv(os.path.join(HERE, "chat_lccc.tsv"), ["text"], [[t] for t in sample])
-    stats["chat_lccc.tsv"] = dict(raw=len(utts), unique_2_60=len(seen), insult_or_url=n_bad,
-                                  pool=len(pool), written=len(sample))
+    stats["chat_lccc.tsv"] = dict(
+        raw=len(utts), unique_2_60=len(seen), insult_or_url=n_bad, pool=len(pool), written=len(sample)
+    )
 
     print(json.dumps(stats, ensure_ascii=False, indent=1))
 
