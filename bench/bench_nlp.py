@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 import wave
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -36,10 +37,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_pipeline import machine  # noqa: E402
+from capture.audio import decode_audio  # noqa: E402
 from nlp.analyzer import Analyzer  # noqa: E402
 from nlp.classify import DEFAULT_MODEL_FILE  # noqa: E402
 from nlp.corpus import heldout_conversations  # noqa: E402
 from nlp.evaluate import heldout_metrics  # noqa: E402
+from transcribe.types import Segment  # noqa: E402
 
 PUBLIC = ROOT / "bench" / "data" / "public"
 REAL = ROOT / "tests" / "fixtures" / "real" / "transcripts.tsv"
@@ -119,6 +122,7 @@ def mono_roles(analyzer: Analyzer) -> dict[str, float]:
             out.setnchannels(1), out.setsampwidth(2), out.setframerate(rate)
             out.writeframes(mixed.tobytes())
         mono = transcribe_file(path, transcriber, settings, ("unknown",))
+        samples = decode_audio(path).channels[0]
     inferred = analyzer.analyze_conversation([s.text for s in mono.segments], [s.role for s in mono.segments])
 
     def truth(start: float, end: float) -> str:
@@ -127,8 +131,37 @@ def mono_roles(analyzer: Analyzer) -> dict[str, float]:
             overlap[s.role] += max(0.0, min(end, s.end) - max(start, s.start))
         return max(overlap, key=lambda r: overlap[r])
 
-    right = sum(a.role == truth(s.start, s.end) for s, a in zip(mono.segments, inferred, strict=True))
-    return {"accuracy": round(right / max(len(inferred), 1), 4), "n": len(inferred)}
+    truths = [truth(s.start, s.end) for s in mono.segments]
+    right = sum(a.role == t for a, t in zip(inferred, truths, strict=True))
+    out = {"accuracy": round(right / max(len(inferred), 1), 4), "n": len(inferred)}
+    voice = voice_roles(analyzer, mono.segments, samples)
+    if voice is not None:
+        out["voice_accuracy"] = round(sum(v == t for v, t in zip(voice, truths, strict=True)) / len(truths), 4)
+    return out
+
+
+def voice_roles(analyzer: Analyzer, segments: Sequence[Segment], samples: np.ndarray) -> list[str] | None:
+    """Speaker clustering: resemblyzer voice embeddings in two clusters, each named by the text model's
+    mean p(staff). None when resemblyzer (an optional measurement dependency) is not installed."""
+    try:
+        from resemblyzer import VoiceEncoder
+    except ImportError:
+        return None
+    from sklearn.cluster import AgglomerativeClustering
+
+    encoder = VoiceEncoder("cpu", verbose=False)
+    embeddings = np.stack(
+        [
+            encoder.embed_utterance(samples[int(s.start * 16000) : int(s.end * 16000)].astype(np.float32))
+            for s in segments
+        ]
+    )
+    clusters = AgglomerativeClustering(n_clusters=2, metric="cosine", linkage="average").fit_predict(embeddings)
+    p_staff = [p.probabilities["staff"] for p in analyzer.classifiers["role"].predict([s.text for s in segments])]
+    staff_cluster = max(
+        (0, 1), key=lambda c: np.mean([p for p, k in zip(p_staff, clusters, strict=True) if k == c] or [0])
+    )
+    return ["staff" if k == staff_cluster else "customer" for k in clusters]
 
 
 def sweep(analyzer: Analyzer) -> list[dict[str, float]]:
@@ -235,14 +268,9 @@ def table(result: dict) -> str:
         ("role accuracy, mono text (roles hidden)", h["role_mono"]["accuracy"], h["role_mono"]["n"], ""),
     ]
     if "roles_mono_audio" in result:
-        rows.append(
-            (
-                "role accuracy, stereo call mixed to mono",
-                result["roles_mono_audio"]["accuracy"],
-                result["roles_mono_audio"]["n"],
-                "",
-            )
-        )
+        audio = result["roles_mono_audio"]
+        voice = f"voice clustering {audio['voice_accuracy']:.3f}" if "voice_accuracy" in audio else ""
+        rows.append(("role accuracy, stereo call mixed to mono", audio["accuracy"], audio["n"], voice))
     lines = ["| figure | value | n | goal | note |", "| --- | ---: | ---: | --- | --- |"]
     lines += [f"| {name} | {value:.3f} | {n} | {GOALS.get(name, '')} | {note} |" for name, value, n, note in rows]
     lines += [
