@@ -103,6 +103,7 @@ def test_tag_corrections_become_labelled_data(world: World, services: Services) 
         tag = session.scalars(select(Utterance).where(Utterance.id == utterance)).one().tags
     assert {label for _, label in data["intent"]} == {"refund"}
     assert {label for _, label in data["sentiment"]} == {"neu"}
+    assert [label for _, label in data["complaint"]] == ["no"]  # "not a complaint" teaches the detector
     assert ("category", "service_attitude") in [("category", label) for _, label in data["category"]]
     assert all("手续费" in text_ for text_, _ in data["intent"])
     assert {(t.kind, t.source) for t in tag if t.kind in ("sentiment", "intent")} == {
