@@ -51,7 +51,7 @@ def test_real_human_mandarin_error_rate(transcriber: Transcriber, settings: Sett
         chars += len(reference)
     # Bare faster-whisper base measures ~0.19 on these. With a fresh install on 2026-12-02
     # (faster-whisper 1.2.1, ctranslate2 4.8.5) the pipeline measured 0.255 here, with no change to
-    # transcribe/: a floor against collapse, not the goal (closing the gap to bare is issue 13's).
+    # transcribe/: a floor against collapse, not the goal (the goal is to match or beat bare).
     assert edits / chars < 0.27
 
 
