@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_nlp.py [--no-audio]
 
-Reports, for the bundled models at the default threshold:
+Reports, for the bundled models at their threshold (chosen on the development split, nlp/data/dev):
 - held-out conversations (a separate hand-written pass): intent macro-F1, complaint precision /
   recall / F1 per utterance and per conversation, category and severity accuracy, role accuracy
   with the roles hidden (mono);
@@ -41,7 +41,7 @@ from capture.audio import decode_audio  # noqa: E402
 from nlp.analyzer import Analyzer  # noqa: E402
 from nlp.classify import DEFAULT_MODEL_FILE  # noqa: E402
 from nlp.corpus import heldout_conversations  # noqa: E402
-from nlp.evaluate import heldout_metrics  # noqa: E402
+from nlp.evaluate import DevScores, choose_threshold, heldout_metrics  # noqa: E402
 from transcribe.types import Segment  # noqa: E402
 
 PUBLIC = ROOT / "bench" / "data" / "public"
@@ -168,8 +168,8 @@ def sweep(analyzer: Analyzer) -> list[dict[str, float]]:
     """What KESHENG_COMPLAINT_THRESHOLD trades: per-conversation precision/recall against false complaints."""
     out = []
     speech = real_speech_sentences()
-    for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
-        at = Analyzer(analyzer.classifiers, threshold=threshold)
+    for threshold in sorted({0.3, 0.4, 0.5, 0.6, 0.7, 0.8, analyzer.threshold}):
+        at = Analyzer(analyzer.classifiers, threshold=threshold, evidence_threshold=analyzer.evidence_threshold)
         m = heldout_metrics(at)
         out.append(
             {
@@ -217,6 +217,7 @@ def main() -> None:
     if not args.no_audio:
         result["roles_mono_audio"] = mono_roles(analyzer)
     result["threshold_sweep"] = sweep(analyzer)
+    result["threshold_choice_dev"] = choose_threshold(DevScores.of(analyzer))[2]
     result["speed"] = speed(DEFAULT_MODEL_FILE)
     RESULT.parent.mkdir(exist_ok=True)
     RESULT.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
@@ -280,7 +281,9 @@ def table(result: dict) -> str:
         "| ---: | --- | ---: | ---: | ---: |",
     ]
     lines += [
-        f"| {r['threshold']} | {r['conversation_precision']:.3f} / {r['conversation_recall']:.3f} | "
+        f"| {'**' * (r['threshold'] == result['threshold'])}{r['threshold']}"
+        f"{'**' * (r['threshold'] == result['threshold'])} | "
+        f"{r['conversation_precision']:.3f} / {r['conversation_recall']:.3f} | "
         f"{r['utterance_f1']:.3f} | {r['false_small_talk']:.3f} | {r['false_non_business']:.3f} |"
         for r in result["threshold_sweep"]
     ]

@@ -66,11 +66,12 @@ class Settings(BaseSettings):
     nlp_model_dir: Path | None = Field(
         None, description="a transformers sequence-classification directory per task (see README)"
     )
-    complaint_threshold: float = Field(
-        0.5,
+    complaint_threshold: float | None = Field(
+        None,
         ge=0.0,
         le=1.0,
-        description="p(complaint) at which an utterance is flagged: higher for precision, lower for recall",
+        description="p(complaint) at which an utterance is flagged: higher for precision, lower for recall; "
+        "default: the threshold chosen with the models on the development set",
     )
 
     # Capture devices

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from nlp.cases import Case, decide_case
-from nlp.classify import DEFAULT_MODEL_FILE, Prediction, TextClassifier, load_classifiers
+from nlp.classify import DEFAULT_MODEL_FILE, Prediction, TextClassifier, load_models
 from nlp.complaint import DEFAULT_THRESHOLD, ComplaintAssessment, assess
 from nlp.context import CONTEXT_TASKS, with_context
 from nlp.pii import PiiSpan, find_pii, redact
@@ -72,10 +72,14 @@ class Analyzer:
         classifiers: dict[str, TextClassifier],
         vocabulary_file: Path | None = None,
         threshold: float = DEFAULT_THRESHOLD,
+        evidence_threshold: float | None = None,
     ) -> None:
         self.classifiers = classifiers
         self.vocabulary_file = vocabulary_file
         self.threshold = threshold
+        # Inside a conversation that already holds a complaint, the bar for its other customer utterances:
+        # once one complaint is sure, the turns around it are far more likely to be part of it.
+        self.evidence_threshold = threshold if evidence_threshold is None else min(evidence_threshold, threshold)
 
     @classmethod
     def from_settings(
@@ -83,11 +87,14 @@ class Analyzer:
         model_dir: Path | None,
         vocabulary_file: Path | None = None,
         retrained: Path | None = None,
-        threshold: float = DEFAULT_THRESHOLD,
+        threshold: float | None = None,
     ) -> Analyzer:
-        """Load the configured models: transformers directories, else the retrained bundle, else the shipped one."""
+        """Load the configured models: transformers directories, else the retrained bundle, else the shipped one.
+        Without a threshold, the one chosen for the bundled detector on the development set applies."""
         default = retrained if retrained is not None and retrained.exists() else DEFAULT_MODEL_FILE
-        return cls(load_classifiers(model_dir, default), vocabulary_file, threshold)
+        models = load_models(model_dir, default)
+        bar = threshold if threshold is not None else models.threshold or DEFAULT_THRESHOLD
+        return cls(models.classifiers, vocabulary_file, bar, models.evidence_threshold)
 
     def analyze(self, text: str, role: str = "unknown") -> Analysis:
         """Analyse one text on its own."""
@@ -123,15 +130,16 @@ class Analyzer:
             for task, clf in self.classifiers.items()
             if task != "role"
         }
+        bar = self.threshold
+        if context and any(
+            r != "staff" and p.probabilities.get("yes", 0.0) >= self.threshold
+            for r, p in zip(roles, results["complaint"], strict=True)
+        ):
+            bar = self.evidence_threshold
         out = []
         for i, (text, (redacted, simplified, spans)) in enumerate(zip(texts, prepared, strict=True)):
             complaint = assess(
-                simplified,
-                roles[i],
-                results["complaint"][i],
-                results["category"][i],
-                results["severity"][i],
-                self.threshold,
+                simplified, roles[i], results["complaint"][i], results["category"][i], results["severity"][i], bar
             )
             out.append(
                 Analysis(

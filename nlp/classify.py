@@ -107,10 +107,25 @@ class TransformersClassifier:
         return _predictions(list(self.labels), self._torch.softmax(logits, dim=-1).numpy())
 
 
+@dataclass(frozen=True)
+class LoadedModels:
+    """The classifiers, and the complaint thresholds chosen for the bundled detector on the development split
+    (None when the detector is a transformers model, or the bundle predates the choice)."""
+
+    classifiers: dict[str, TextClassifier]
+    threshold: float | None = None
+    evidence_threshold: float | None = None
+
+
 def load_classifiers(
     model_dir: Path | None = None, default_file: Path = DEFAULT_MODEL_FILE
 ) -> dict[str, TextClassifier]:
     """One classifier per task: a transformers directory when given, else the bundled default."""
+    return load_models(model_dir, default_file).classifiers
+
+
+def load_models(model_dir: Path | None = None, default_file: Path = DEFAULT_MODEL_FILE) -> LoadedModels:
+    """The classifiers (see load_classifiers) with the bundle's chosen thresholds."""
     classifiers: dict[str, TextClassifier] = {}
     for task in TASKS:
         directory = model_dir / task if model_dir else None
@@ -123,4 +138,6 @@ def load_classifiers(
         bundle = joblib.load(default_file)
         for task in missing:
             classifiers[task] = SklearnClassifier(bundle["models"][task])
-    return classifiers
+        if "complaint" in missing:
+            return LoadedModels(classifiers, bundle.get("threshold"), bundle.get("evidence_threshold"))
+    return LoadedModels(classifiers)

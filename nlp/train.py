@@ -31,16 +31,17 @@ from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline
 
 from nlp.analyzer import Analyzer, model_input
-from nlp.classify import DEFAULT_MODEL_FILE, SklearnClassifier
+from nlp.classify import DEFAULT_MODEL_FILE, SklearnClassifier, TextClassifier
+from nlp.complaint import DEFAULT_THRESHOLD
 from nlp.context import ContextVectorizer, with_context
-from nlp.corpus import SEED, Utterance, news, reviews, split_reviews, training_utterances
-from nlp.evaluate import gate, heldout_metrics
+from nlp.corpus import SEED, Utterance, news, nonbusiness, review_sets, split_reviews, training_utterances
+from nlp.evaluate import DevScores, choose_threshold, gate, heldout_metrics
 
 DOMAIN_WEIGHT = 3.0  # a domain utterance (or a reviewer's fix) counts as this many reviews for sentiment
 NEWS_SAMPLE = 3000  # non-business sentences added as `other`, never a complaint
-REVIEW_SAMPLE = (
-    3000  # positive reviews added to the complaint detector as "no" (and a quarter as many negative as "yes")
-)
+# positive reviews added to the complaint detector as "no" (and a quarter as many negative ones as "yes")
+REVIEW_SAMPLE = 6000
+CHAT_SAMPLE = 12_000  # real chat turns, speech transcripts and subtitles added to the complaint detector as "no"
 
 Corrections = dict[str, list[tuple[str, str]]]  # task → (redacted text, label): reviewers' tag fixes
 Metrics = dict[str, dict[str, float]]
@@ -68,6 +69,33 @@ def context_model(c: float) -> Pipeline:
     )
 
 
+def sentiment_model() -> Pipeline:
+    """Character n-grams with a larger vocabulary: the review sources bring many more distinct phrases."""
+    return Pipeline(
+        [
+            ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, max_features=200_000)),
+            ("clf", LogisticRegression(C=4.0, max_iter=3000, class_weight="balanced")),
+        ]
+    )
+
+
+def _complaint_examples(review_train: dict[str, list[tuple[str, str]]], rng: random.Random) -> list[tuple[str, str]]:
+    """Written text beside the spoken data: praise of a business is not a complaint and written grumbles about
+    one are (fewer of them, so they do not outweigh spoken ones); emotional posts about anything else and
+    real chat, transcripts and subtitles are not complaints."""
+    about_business = [p for name, rows in review_train.items() if not name.startswith("reviews_weibo") for p in rows]
+    posts = [t for name, rows in review_train.items() if name.startswith("reviews_weibo") for t, _ in rows]
+    positive = [t for t, label in about_business if label == "pos"]
+    negative = [t for t, label in about_business if label == "neg"]
+    chat = nonbusiness()
+    return (
+        [(t, "no") for t in rng.sample(positive, min(REVIEW_SAMPLE, len(positive)))]
+        + [(t, "yes") for t in rng.sample(negative, min(REVIEW_SAMPLE // 4, len(negative)))]
+        + [(t, "no") for t in posts]
+        + [(t, "no") for t in rng.sample(chat, min(CHAT_SAMPLE, len(chat)))]
+    )
+
+
 def _contextual(rows: list[Utterance]) -> list[str]:
     return [
         with_context(p or None, t)
@@ -87,19 +115,18 @@ def fit_models(
         Utterance(t, "", "customer", "other", "neu", "-", "-", f"n{i}")
         for i, t in enumerate(rng.sample(news(), NEWS_SAMPLE))
     ]
-    review_train = split_reviews(reviews())[0]
+    review_train = {name: split_reviews(rows)[0] for name, rows in review_sets().items()}
     models: dict[str, Any] = {}
 
     progress("sentiment")
-    s_texts = (
-        [t for t, _ in review_train] + [u.text for u in general + customer] + [t for t, _ in fixes.get("sentiment", [])]
-    )
-    s_labels = [label for _, label in review_train] + [u.sentiment for u in general + customer]
+    polar = [pair for rows in review_train.values() for pair in rows]
+    s_texts = [t for t, _ in polar] + [u.text for u in general + customer] + [t for t, _ in fixes.get("sentiment", [])]
+    s_labels = [label for _, label in polar] + [u.sentiment for u in general + customer]
     s_labels += [label for _, label in fixes.get("sentiment", [])]
     weights = np.array(
-        [1.0] * (len(review_train) + len(general)) + [DOMAIN_WEIGHT] * (len(customer) + len(fixes.get("sentiment", [])))
+        [1.0] * (len(polar) + len(general)) + [DOMAIN_WEIGHT] * (len(customer) + len(fixes.get("sentiment", [])))
     )
-    models["sentiment"] = char_model(2.0).fit(prepare(s_texts), s_labels, clf__sample_weight=weights)
+    models["sentiment"] = sentiment_model().fit(prepare(s_texts), s_labels, clf__sample_weight=weights)
 
     progress("intent")
     rows = customer + general
@@ -108,12 +135,7 @@ def fit_models(
     models["intent"] = context_model(5.0).fit(i_inputs, i_labels)
 
     progress("complaint")
-    # Reviews teach that praise of a business is not a complaint; negative reviews are complaints
-    # in writing, fewer of them, so written grumbles do not outweigh spoken ones.
-    pos_reviews = [t for t, label in review_train if label == "pos"]
-    neg_reviews = [t for t, label in review_train if label == "neg"]
-    sampled = [(t, "no") for t in rng.sample(pos_reviews, REVIEW_SAMPLE)]
-    sampled += [(t, "yes") for t in rng.sample(neg_reviews, REVIEW_SAMPLE // 4)]
+    sampled = _complaint_examples(review_train, rng)
     complaint_fixes = fixes.get("complaint", []) * int(DOMAIN_WEIGHT)
     c_inputs = _contextual(rows) + prepare([t for t, _ in sampled + complaint_fixes])
     c_labels = ["yes" if u.is_complaint else "no" for u in rows] + [label for _, label in sampled + complaint_fixes]
@@ -136,27 +158,57 @@ def fit_models(
     return models
 
 
-def analyzer_for(models: dict[str, Any]) -> Analyzer:
-    """An analyser over freshly fitted models (default threshold)."""
-    return Analyzer({task: SklearnClassifier(model) for task, model in models.items()})
+def analyzer_for(
+    models: dict[str, Any], threshold: float = DEFAULT_THRESHOLD, evidence: float | None = None
+) -> Analyzer:
+    """An analyser over freshly fitted models."""
+    classifiers: dict[str, TextClassifier] = {task: SklearnClassifier(model) for task, model in models.items()}
+    return Analyzer(classifiers, threshold=threshold, evidence_threshold=evidence)
 
 
-def save(models: dict[str, Any], metrics: Metrics, output: Path, corrections: Corrections | None = None) -> None:
+@dataclass(frozen=True)
+class Measured:
+    """Thresholds chosen on the development split, and the held-out figures at them."""
+
+    threshold: float
+    evidence_threshold: float
+    metrics: Metrics
+
+
+def measured(models: dict[str, Any]) -> Measured:
+    """Choose the thresholds on the development split, then measure on the held-out sets."""
+    threshold, evidence, sweep = choose_threshold(DevScores.of(analyzer_for(models)))
+    metrics = heldout_metrics(analyzer_for(models, threshold, evidence))
+    chosen = [r for r in sweep if r["threshold"] == threshold and r["evidence_threshold"] == evidence]
+    metrics["threshold"] = chosen[0]  # the development figures at the chosen point
+    return Measured(threshold, evidence, metrics)
+
+
+def save(result: Measured, models: dict[str, Any], output: Path, corrections: Corrections | None = None) -> None:
     """Write the bundle (and its metrics beside it)."""
     output.parent.mkdir(parents=True, exist_ok=True)
     counts = {task: len(pairs) for task, pairs in (corrections or {}).items()}
-    joblib.dump({"models": models, "metrics": metrics, "seed": SEED, "corrections": counts}, output, compress=3)
+    bundle = {
+        "models": models,
+        "threshold": result.threshold,
+        "evidence_threshold": result.evidence_threshold,
+        "metrics": result.metrics,
+        "seed": SEED,
+        "corrections": counts,
+    }
+    joblib.dump(bundle, output, compress=3)
     name = "metrics.json" if output == DEFAULT_MODEL_FILE else output.stem + ".metrics.json"
-    output.with_name(name).write_text(json.dumps(metrics, indent=2) + "\n")
+    output.with_name(name).write_text(json.dumps(result.metrics, indent=2) + "\n")
 
 
 def train(output: Path | None, corrections: Corrections | None = None) -> Metrics:
-    """Fit, measure on the held-out sets, and save to `output` (None: measure only)."""
+    """Fit, choose the threshold on the development split, measure on the held-out sets, and save to
+    `output` (None: measure only)."""
     models = fit_models(corrections)
-    metrics = heldout_metrics(analyzer_for(models))
+    result = measured(models)
     if output is not None:
-        save(models, metrics, output, corrections)
-    return metrics
+        save(result, models, output, corrections)
+    return result.metrics
 
 
 def compare(output: Path, corrections: Corrections) -> tuple[Metrics, Metrics]:
@@ -189,15 +241,16 @@ def retrain(output: Path, corrections: Corrections, force: bool = False) -> Retr
     current = output if output.exists() else DEFAULT_MODEL_FILE
     before = heldout_metrics(Analyzer.from_settings(None, None, current))
     models = fit_models(corrections)
-    after = heldout_metrics(analyzer_for(models))
+    result = measured(models)
+    after = result.metrics
     worse = [] if force else gate(before, after)
     if worse:
         refused = output.with_name(output.stem + ".refused" + output.suffix)
-        save(models, after, refused, corrections)
+        save(result, models, refused, corrections)
         return Retrained(before, after, worse, refused)
     if output.exists():
         shutil.copy2(output, previous_file(output))
-    save(models, after, output, corrections)
+    save(result, models, output, corrections)
     return Retrained(before, after, [], output)
 
 

@@ -5,9 +5,18 @@ from __future__ import annotations
 import pytest
 
 from nlp.analyzer import Analyzer
-from nlp.classify import LABELS
-from nlp.corpus import heldout_conversations, heldout_counter_talk, training_utterances
-from nlp.evaluate import heldout_metrics
+from nlp.classify import DEFAULT_MODEL_FILE, LABELS
+from nlp.corpus import (
+    dev_conversations,
+    dev_counter_talk,
+    dev_nonbusiness,
+    heldout_conversations,
+    heldout_counter_talk,
+    nonbusiness,
+    review_sets,
+    training_utterances,
+)
+from nlp.evaluate import FALSE_COMPLAINT_GOAL, DevScores, choose_threshold, heldout_metrics
 from nlp.script import plain_text
 
 CONTRACT_KEYS = {"text", "redacted", "role", "tokens", "sentiment", "intent", "complaint", "pii", "keywords"}
@@ -38,12 +47,21 @@ NON_BUSINESS = [
 ]
 
 
-def test_training_and_heldout_texts_do_not_overlap() -> None:
+def _customer_texts(rows: list) -> set[str]:
+    return {plain_text(u.text) for u in rows if u.role == "customer"}
+
+
+def test_training_development_and_heldout_texts_do_not_overlap() -> None:
     # Stock phrases ("您好，请问办理什么业务", "好的，谢谢") are said by everyone; what the customers say is not.
-    train = {plain_text(u.text) for u in training_utterances() if u.role == "customer"}
-    heldout = {plain_text(u.text) for u in heldout_conversations() + heldout_counter_talk() if u.role == "customer"}
-    shared = {t for t in train & heldout if len(t) >= 10}
-    assert not shared, sorted(shared)[:10]
+    train = _customer_texts(training_utterances())
+    train |= {plain_text(t) for t in nonbusiness()} | {
+        plain_text(t) for rows in review_sets().values() for t, _ in rows
+    }
+    dev = _customer_texts(dev_conversations() + dev_counter_talk()) | {plain_text(t) for t in dev_nonbusiness()}
+    heldout = _customer_texts(heldout_conversations() + heldout_counter_talk())
+    for a, b in ((train, heldout), (train, dev), (dev, heldout)):
+        shared = {t for t in a & b if len(t) >= 10}
+        assert not shared, sorted(shared)[:10]
 
 
 @pytest.mark.parametrize("text", SMALL_TALK + NON_BUSINESS)
@@ -70,7 +88,7 @@ def test_small_talk_is_intent_other(analyzer: Analyzer) -> None:
 def test_complaints_are_flagged(analyzer: Analyzer, text: str, category: str) -> None:
     complaint = analyzer.analyze(text).complaint
     assert complaint.flag and complaint.category == category, complaint
-    assert 0.5 <= complaint.score <= 1.0
+    assert analyzer.threshold <= complaint.score <= 1.0
 
 
 def test_escalation_raises_a_complaint_but_never_makes_one(analyzer: Analyzer) -> None:
@@ -128,16 +146,74 @@ def test_threshold_trades_recall_for_precision(analyzer: Analyzer) -> None:
     assert flagged[0] < flagged[1] < flagged[2]
 
 
+def test_evidence_bar_applies_only_inside_a_conversation_that_holds_a_complaint(analyzer: Analyzer) -> None:
+    narrative = "这是我买的茶具 你看 碎了两个杯子"
+    score = analyzer.analyze_conversation(["您先拆开看看", narrative], ["staff", "customer"])[1].complaint.score
+    bars = Analyzer(analyzer.classifiers, threshold=min(score + 0.05, 1.0), evidence_threshold=max(score - 0.05, 0.0))
+    alone = bars.analyze_conversation(["您先拆开看看", narrative], ["staff", "customer"])
+    angry = "你们这个快递怎么送的，我要投诉"
+    assert bars.analyze(angry).complaint.flag
+    within = bars.analyze_conversation(
+        ["您先拆开看看", narrative, "请问还有什么问题", angry], ["staff", "customer"] * 2
+    )
+    assert not alone[1].complaint.flag
+    assert within[1].complaint.flag and within[3].complaint.flag
+    assert bars.case(within).evidence == (1, 3)
+
+
+def test_the_bundle_carries_the_threshold_chosen_on_the_development_split(analyzer: Analyzer) -> None:
+    import joblib
+
+    bundle = joblib.load(DEFAULT_MODEL_FILE)
+    assert (analyzer.threshold, analyzer.evidence_threshold) == (bundle["threshold"], bundle["evidence_threshold"])
+    assert choose_threshold(DevScores.of(Analyzer(analyzer.classifiers)))[:2] == (
+        analyzer.threshold,
+        analyzer.evidence_threshold,
+    )
+    assert Analyzer.from_settings(None, threshold=0.8).threshold == 0.8  # KESHENG_COMPLAINT_THRESHOLD wins
+
+
+def test_threshold_choice_keeps_false_complaints_within_the_goal() -> None:
+    convs = [[(0.95, True), (0.4, True), (0.2, False)], [(0.55, False), (0.1, False)], [(0.7, True)]]
+    scores = DevScores(convs, counter_talk=[0.1] * 95 + [0.5, 0.5, 0.5, 0.62, 0.1], nonbusiness=[0.05] * 100)
+    threshold, evidence, sweep = choose_threshold(scores)
+    assert threshold == 0.6  # 0.5 flags 4% of counter talk and the second conversation; 0.6 does neither
+    assert scores.at(threshold)["false_counter_talk"] <= FALSE_COMPLAINT_GOAL
+    assert evidence == 0.4  # the second utterance of the first conversation joins its case, the third does not
+    assert scores.at(threshold, evidence)["utterance_f1"] == 1.0
+    assert {r["threshold"] for r in sweep} >= {0.3, 0.6, 0.9}
+
+
 def test_heldout_floors(analyzer: Analyzer) -> None:
     """Floors a little under the measured figures (README): a regression fails here."""
     m = heldout_metrics(analyzer)
-    assert m["complaint_conversation"]["precision"] >= 0.88, m
+    assert m["complaint_conversation"]["precision"] >= 0.92, m
     assert m["complaint_conversation"]["recall"] >= 0.92, m
-    assert m["complaint_utterance"]["f1"] >= 0.85, m
-    assert m["false_complaints_counter_talk"]["rate"] <= 0.04, m
-    assert m["intent"]["macro_f1"] >= 0.75, m
+    assert m["complaint_utterance"]["f1"] >= 0.86, m
+    assert m["false_complaints_counter_talk"]["rate"] <= 0.02, m
+    assert m["intent"]["macro_f1"] >= 0.78, m
     assert m["role_mono"]["accuracy"] >= 0.95, m
-    assert m["sentiment"]["accuracy"] >= 0.83, m
+    assert m["sentiment"]["accuracy"] >= 0.80, m  # the review sources' held-out tenths
+
+
+def test_public_floors(analyzer: Analyzer) -> None:
+    """Real text nobody on the project wrote (bench/data/public, never trained or tuned on): regression floors."""
+    import csv
+    from pathlib import Path
+
+    public = Path(__file__).resolve().parents[2] / "bench" / "data" / "public"
+
+    def rows(name: str) -> list[dict[str, str]]:
+        with (public / name).open(encoding="utf-8") as src:
+            return list(csv.DictReader(src, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+    speech = [r["text"] for name in ("speech_aishell1.tsv", "chat_lccc.tsv") for r in rows(name)]
+    flagged = sum(a.complaint.flag for a in analyzer.analyze_many(speech, ["customer"] * len(speech)))
+    assert flagged / len(speech) <= FALSE_COMPLAINT_GOAL, flagged
+    reviews = [r for path in sorted(public.glob("reviews_*.tsv")) for r in rows(path.name)]
+    results = analyzer.analyze_many([r["text"] for r in reviews], ["customer"] * len(reviews))
+    right = sum(a.sentiment.label == r["label"] for a, r in zip(results, reviews, strict=True))
+    assert right / len(reviews) >= 0.84, right / len(reviews)
 
 
 def test_contract_fields_and_redaction(analyzer: Analyzer) -> None:
