@@ -239,7 +239,9 @@ def previous_file(output: Path) -> Path:
 def retrain(output: Path, corrections: Corrections, force: bool = False) -> Retrained:
     """Retrain with the corrections; replace the active models at `output` only if not worse on the held-out sets."""
     current = output if output.exists() else DEFAULT_MODEL_FILE
-    before = heldout_metrics(Analyzer.from_settings(None, None, current))
+    active = Analyzer.from_settings(None, None, current)
+    before = heldout_metrics(active)
+    before["threshold"] = DevScores.of(active).at(active.threshold, active.evidence_threshold)
     models = fit_models(corrections)
     result = measured(models)
     after = result.metrics
