@@ -561,6 +561,41 @@ def table(models: dict[str, dict[str, Any]], rows_used: int) -> str:
     return "\n".join(lines)
 
 
+def sentiment_families(encoders: list[Encoder]) -> dict[str, Any]:
+    """Sentiment (pos/neg) by family: the same SUBSAMPLE_ROWS training reviews (all sources' training parts),
+    scored on every source's held-out tenth; the public test reviews are not used."""
+    from nlp.corpus import review_sets, split_reviews
+    from nlp.train import sentiment_model
+
+    train_pool = [pair for rows in review_sets().values() for pair in split_reviews(rows)[0]]
+    train = random.Random(SUBSAMPLE_SEED).sample(train_pool, min(SUBSAMPLE_ROWS, len(train_pool)))
+    held = [pair for rows in review_sets().values() for pair in split_reviews(rows)[1]]
+    x_train, y_train = prepare([t for t, _ in train]), [label for _, label in train]
+    x_held, y_held = prepare([t for t, _ in held]), [label for _, label in held]
+    out: dict[str, Any] = {"train_rows": len(train), "heldout_rows": len(held)}
+    started = time.perf_counter()
+    predicted = sentiment_model().fit(x_train, y_train).predict(x_held)
+    out["tfidf_lr"] = _accuracy_entry(predicted, y_held, time.perf_counter() - started)
+    for encoder in encoders:
+        started = time.perf_counter()
+        embed = encoder.make()
+        vectors = embed_unique(embed, x_train + x_held)
+        dim = len(next(iter(vectors.values())))
+        zero = np.zeros(dim, dtype=np.float32)
+        x_tr = np.stack([vectors.get(t, zero) for t in x_train])
+        c, _ = choose_c(x_tr, y_train, [str(i) for i in range(len(y_train))], macro=True)
+        fitted = head(c).fit(x_tr, y_train)
+        predicted = fitted.predict(np.stack([vectors.get(t, zero) for t in x_held]))
+        out[encoder.name] = _accuracy_entry(predicted, y_held, time.perf_counter() - started)
+        print(f"  sentiment {encoder.name}: {out[encoder.name]}", flush=True)
+    return out
+
+
+def _accuracy_entry(predicted: Any, truth: list[str], seconds: float) -> dict[str, float]:
+    right = sum(p == t for p, t in zip(predicted, truth, strict=True))
+    return {"accuracy": round(right / len(truth), 4), "seconds": round(seconds, 1)}
+
+
 def main() -> None:
     """Run every model family on the same rows and write bench/results/nlp_models.json."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -574,6 +609,9 @@ def main() -> None:
         help="torch threads for the char-BERT (2 on the shared 2-core machine measured ~20x slower per step)",
     )
     parser.add_argument("--bert-epochs", type=int, default=10, help="epochs per char-BERT task (time bound first)")
+    parser.add_argument(
+        "--sentiment-only", action="store_true", help="only the sentiment comparison (written into the same JSON)"
+    )
     args = parser.parse_args()
     threadpool_limits(THREADS)
     started = time.perf_counter()
@@ -594,6 +632,12 @@ def main() -> None:
         except Exception as exc:
             failures["e5_lr"] = f"{type(exc).__name__}: {exc}"
             encoders = [e for e in encoders if e.name != "e5_lr"]
+    if args.sentiment_only:
+        result = json.loads(RESULT.read_text(encoding="utf-8")) if RESULT.exists() else {}
+        result["sentiment"] = {"date": datetime.now(UTC).isoformat(timespec="seconds"), **sentiment_families(encoders)}
+        RESULT.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(json.dumps(result["sentiment"]))
+        return
     customer, data = subsample(customer, args.max_train, rate)
     train = rows_of(customer)
     held_customer = [u for u in heldout_conversations() if u.role == "customer"]
