@@ -564,12 +564,13 @@ def table(models: dict[str, dict[str, Any]], rows_used: int) -> str:
 def sentiment_families(encoders: list[Encoder]) -> dict[str, Any]:
     """Sentiment (pos/neg) by family: the same SUBSAMPLE_ROWS training reviews (all sources' training parts),
     scored on every source's held-out tenth; the public test reviews are not used."""
-    from nlp.corpus import review_sets, split_reviews
+    from nlp.corpus import review_splits
     from nlp.train import sentiment_model
 
-    train_pool = [pair for rows in review_sets().values() for pair in split_reviews(rows)[0]]
+    splits = review_splits().values()
+    train_pool = [pair for train_part, _ in splits for pair in train_part]
     train = random.Random(SUBSAMPLE_SEED).sample(train_pool, min(SUBSAMPLE_ROWS, len(train_pool)))
-    held = [pair for rows in review_sets().values() for pair in split_reviews(rows)[1]]
+    held = [pair for _, held_part in splits for pair in held_part]
     x_train, y_train = prepare([t for t, _ in train]), [label for _, label in train]
     x_held, y_held = prepare([t for t, _ in held]), [label for _, label in held]
     out: dict[str, Any] = {"train_rows": len(train), "heldout_rows": len(held)}

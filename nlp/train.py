@@ -34,7 +34,7 @@ from nlp.analyzer import Analyzer, model_input
 from nlp.classify import DEFAULT_MODEL_FILE, SklearnClassifier, TextClassifier
 from nlp.complaint import DEFAULT_THRESHOLD
 from nlp.context import ContextVectorizer, with_context
-from nlp.corpus import SEED, Utterance, news, nonbusiness, review_sets, split_reviews, training_utterances
+from nlp.corpus import SEED, Utterance, news, nonbusiness, review_splits, training_utterances
 from nlp.evaluate import DevScores, choose_threshold, gate, heldout_metrics
 
 DOMAIN_WEIGHT = 3.0  # a domain utterance (or a reviewer's fix) counts as this many reviews for sentiment
@@ -115,7 +115,7 @@ def fit_models(
         Utterance(t, "", "customer", "other", "neu", "-", "-", f"n{i}")
         for i, t in enumerate(rng.sample(news(), NEWS_SAMPLE))
     ]
-    review_train = {name: split_reviews(rows)[0] for name, rows in review_sets().items()}
+    review_train = {name: train for name, (train, _) in review_splits().items()}
     models: dict[str, Any] = {}
 
     progress("sentiment")
