@@ -40,9 +40,10 @@ def bench_table(result: dict) -> str:
 
 def nlp_table(metrics: dict) -> str:
     """Markdown for the held-out NLP figures the retrain gate compares (nlp/models/metrics.json)."""
-    lines = ["| held-out set | figures |", "| --- | --- |"]
+    lines = ["| measured on | figures |", "| --- | --- |"]
     for name, values in metrics.items():
-        lines.append(f"| {name} | " + ", ".join(f"{k} {v}" for k, v in values.items()) + " |")
+        where = "development split, at the chosen thresholds" if name == "threshold" else f"held-out: {name}"
+        lines.append(f"| {where} | " + ", ".join(f"{k} {v}" for k, v in values.items()) + " |")
     return "\n".join(lines)
 
 

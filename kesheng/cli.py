@@ -131,7 +131,11 @@ def analyze(
     settings = _settings()
     try:
         analyzer = Analyzer.from_settings(
-            settings.nlp_model_dir, settings.vocabulary_file, settings.trained_model_file, settings.complaint_threshold
+            settings.nlp_model_dir,
+            settings.vocabulary_file,
+            settings.trained_model_file,
+            settings.complaint_threshold,
+            settings.complaint_evidence_threshold,
         )
     except KeshengError as exc:
         raise _fail(exc) from exc
@@ -760,13 +764,14 @@ def nlp_train(
     err.print(f"{count} reviewer correction(s): " + ", ".join(f"{k} {len(v)}" for k, v in data.items() if v))
     with err.status("training and measuring on the held-out sets (a few minutes)..."):
         result = retrain(output, data, force=force)
-    table = Table("held-out set", "metric", "before", "after", "change")
+    table = Table("measured on", "metric", "before", "after", "change")
     for name, values in result.after.items():
         for metric, value in values.items():
             if metric == "n":
                 continue
             old = result.before[name][metric]
-            table.add_row(name, metric, f"{old:.4f}", f"{value:.4f}", f"{value - old:+.4f}")
+            where = "development split, at the chosen thresholds" if name == "threshold" else f"held-out: {name}"
+            table.add_row(where, metric, f"{old:.4f}", f"{value:.4f}", f"{value - old:+.4f}")
     out.print(table)
     if not result.accepted:
         err.print(

@@ -70,8 +70,15 @@ class Settings(BaseSettings):
         None,
         ge=0.0,
         le=1.0,
-        description="p(complaint) at which an utterance is flagged: higher for precision, lower for recall; "
-        "default: the threshold chosen with the models on the development set",
+        description="p(complaint) at which an utterance is flagged on its own, so that its conversation holds a "
+        "complaint: higher for precision, lower for recall; default: the one chosen with the models",
+    )
+    complaint_evidence_threshold: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="p(complaint) at which the other customer utterances of a conversation that holds a "
+        "complaint join it as evidence (never above the threshold); default: the one chosen with the models",
     )
 
     # Capture devices

@@ -88,13 +88,15 @@ class Analyzer:
         vocabulary_file: Path | None = None,
         retrained: Path | None = None,
         threshold: float | None = None,
+        evidence_threshold: float | None = None,
     ) -> Analyzer:
         """Load the configured models: transformers directories, else the retrained bundle, else the shipped one.
-        Without a threshold, the one chosen for the bundled detector on the development set applies."""
+        Thresholds not given are the ones chosen for the bundled detector on the development split."""
         default = retrained if retrained is not None and retrained.exists() else DEFAULT_MODEL_FILE
         models = load_models(model_dir, default)
         bar = threshold if threshold is not None else models.threshold or DEFAULT_THRESHOLD
-        return cls(models.classifiers, vocabulary_file, bar, models.evidence_threshold)
+        evidence = evidence_threshold if evidence_threshold is not None else models.evidence_threshold
+        return cls(models.classifiers, vocabulary_file, bar, evidence)
 
     def analyze(self, text: str, role: str = "unknown") -> Analysis:
         """Analyse one text on its own."""
@@ -130,17 +132,18 @@ class Analyzer:
             for task, clf in self.classifiers.items()
             if task != "role"
         }
-        bar = self.threshold
-        if context and any(
-            r != "staff" and p.probabilities.get("yes", 0.0) >= self.threshold
-            for r, p in zip(roles, results["complaint"], strict=True)
-        ):
-            bar = self.evidence_threshold
+
+        def assessed(bar: float) -> list[ComplaintAssessment]:
+            return [
+                assess(s, roles[i], results["complaint"][i], results["category"][i], results["severity"][i], bar)
+                for i, s in enumerate(simple)
+            ]
+
+        complaints = assessed(self.threshold)
+        if context and self.evidence_threshold < self.threshold and any(c.flag for c in complaints):
+            complaints = assessed(self.evidence_threshold)  # the conversation holds a complaint: its turns join
         out = []
-        for i, (text, (redacted, simplified, spans)) in enumerate(zip(texts, prepared, strict=True)):
-            complaint = assess(
-                simplified, roles[i], results["complaint"][i], results["category"][i], results["severity"][i], bar
-            )
+        for i, (text, (redacted, _, spans)) in enumerate(zip(texts, prepared, strict=True)):
             out.append(
                 Analysis(
                     text=text,
@@ -149,7 +152,7 @@ class Analyzer:
                     tokens=tuple(tokenize(redacted, self.vocabulary_file)),
                     sentiment=results["sentiment"][i],
                     intent=results["intent"][i],
-                    complaint=complaint,
+                    complaint=complaints[i],
                     pii=tuple(spans),
                     keywords=tuple(keywords(redacted, vocabulary_file=self.vocabulary_file)),
                 )

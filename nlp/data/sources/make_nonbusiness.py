@@ -10,7 +10,6 @@ LCCC / CDial-GPT and AISHELL-1 (the test and development sets come from them), a
 shares a 12-character window with a test or development file is dropped.
 """
 
-import csv
 import gzip
 import io
 import json
@@ -254,15 +253,13 @@ def p_dgk(blobs):
 
 # ---------------------------------------------------------------- main
 def held_out_texts():
-    """Every text of the test files (bench/data/public) and the development split (nlp/data/dev)."""
-    folders = [os.path.join(ROOT, "bench", "data", "public"), os.path.join(ROOT, "nlp", "data", "dev")]
-    paths = [os.path.join(folder, n) for folder in folders for n in os.listdir(folder)]
-    out = []
-    for p in sorted(paths):
-        if p.endswith(".tsv"):
-            with open(p, encoding="utf-8") as f:
-                out += [r["text"] for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE) if r.get("text")]
-    return out
+    """Every text of the test files (bench/data/public), the held-out split and the development split."""
+    sys.path.insert(0, os.path.join(ROOT, "bench", "data", "public"))
+    from make_samples import texts_of
+
+    folders = [os.path.join(ROOT, "bench", "data", "public")]
+    folders += [os.path.join(ROOT, "nlp", "data", name) for name in ("heldout", "dev")]
+    return texts_of([os.path.join(f, n) for f in folders for n in os.listdir(f) if n.endswith(".tsv")])
 
 
 def main():
