@@ -17,12 +17,13 @@ DEFAULT_TERMS_FILE = Path(__file__).parent / "data" / "domain_terms.txt"
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Domain terms, in file order, without duplicates."""
+    """Domain terms without duplicates: the user's own (KESHENG_VOCABULARY_FILE) first, then the built-in ones."""
 
     terms: tuple[str, ...]
 
     def hotwords(self, limit: int = 40) -> str:
-        """Terms joined for Whisper's `hotwords` (it has a short prompt budget, so cap it)."""
+        """Terms joined for Whisper's `hotwords`. Its prompt budget is short, so the list is capped, and the
+        user's terms come first: a built-in term never pushes one of theirs out."""
         return " ".join(self.terms[:limit])
 
 
@@ -36,8 +37,7 @@ def _read_terms(path: Path) -> list[str]:
 
 @lru_cache
 def load_vocabulary(extra_file: Path | None = None) -> Vocabulary:
-    """The built-in terms plus those of `extra_file` (KESHENG_VOCABULARY_FILE)."""
-    terms = _read_terms(DEFAULT_TERMS_FILE)
-    if extra_file is not None:
-        terms += _read_terms(Path(extra_file))
+    """The terms of `extra_file` (KESHENG_VOCABULARY_FILE), then the built-in ones."""
+    terms = _read_terms(Path(extra_file)) if extra_file is not None else []
+    terms += _read_terms(DEFAULT_TERMS_FILE)
     return Vocabulary(tuple(dict.fromkeys(terms)))
