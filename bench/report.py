@@ -4,9 +4,13 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from nlp.evaluate import measured_on  # noqa: E402
 
 
 def bench_table(result: dict) -> str:
@@ -42,8 +46,7 @@ def nlp_table(metrics: dict) -> str:
     """Markdown for the held-out NLP figures the retrain gate compares (nlp/models/metrics.json)."""
     lines = ["| measured on | figures |", "| --- | --- |"]
     for name, values in metrics.items():
-        where = "development split, at the chosen thresholds" if name == "threshold" else f"held-out: {name}"
-        lines.append(f"| {where} | " + ", ".join(f"{k} {v}" for k, v in values.items()) + " |")
+        lines.append(f"| {measured_on(name)} | " + ", ".join(f"{k} {v}" for k, v in values.items()) + " |")
     return "\n".join(lines)
 
 

@@ -751,6 +751,7 @@ def nlp_train(
     Works offline. The replaced models are kept (`kesheng nlp restore` brings them back); refused
     ones are written beside them as *.refused.joblib. Exit code 1 when the new models were refused.
     """
+    from nlp.evaluate import measured_on
     from nlp.train import retrain
     from store.corrections import labelled_corrections
 
@@ -770,8 +771,7 @@ def nlp_train(
             if metric == "n":
                 continue
             old = result.before[name][metric]
-            where = "development split, at the chosen thresholds" if name == "threshold" else f"held-out: {name}"
-            table.add_row(where, metric, f"{old:.4f}", f"{value:.4f}", f"{value - old:+.4f}")
+            table.add_row(measured_on(name), metric, f"{old:.4f}", f"{value:.4f}", f"{value - old:+.4f}")
     out.print(table)
     if not result.accepted:
         err.print(

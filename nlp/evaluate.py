@@ -168,6 +168,12 @@ def choose_threshold(scores: DevScores) -> tuple[float, float, list[dict[str, fl
     return threshold, evidence, [*sweep, *(r for r in inside if r["evidence_threshold"] != threshold)]
 
 
+def measured_on(name: str) -> str:
+    """What a row of the models' metrics was measured on: the development split for the chosen thresholds'
+    row, the held-out sets for every other."""
+    return "development split, at the chosen thresholds" if name == "threshold" else f"held-out: {name}"
+
+
 def _accuracy(predicted: Sequence[str], truth: Sequence[str]) -> dict[str, float]:
     right = sum(p == t for p, t in zip(predicted, truth, strict=True))
     return {"accuracy": round(right / max(len(truth), 1), 4), "n": len(truth)}

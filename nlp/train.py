@@ -59,11 +59,14 @@ def prepare(texts: list[str]) -> list[str]:
     return [model_input(t)[1] for t in texts]
 
 
-def char_model(c: float, ngrams: tuple[int, int] = (1, 3)) -> Pipeline:
+def char_model(c: float, ngrams: tuple[int, int] = (1, 3), max_features: int = 80_000) -> Pipeline:
     """TF-IDF over character n-grams, then a balanced logistic regression."""
     return Pipeline(
         [
-            ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=ngrams, sublinear_tf=True, max_features=80_000)),
+            (
+                "tfidf",
+                TfidfVectorizer(analyzer="char", ngram_range=ngrams, sublinear_tf=True, max_features=max_features),
+            ),
             ("clf", LogisticRegression(C=c, max_iter=3000, class_weight="balanced")),
         ]
     )
@@ -78,12 +81,7 @@ def context_model(c: float) -> Pipeline:
 
 def sentiment_model() -> Pipeline:
     """Character n-grams with a larger vocabulary: the review sources bring many more distinct phrases."""
-    return Pipeline(
-        [
-            ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, max_features=200_000)),
-            ("clf", LogisticRegression(C=4.0, max_iter=3000, class_weight="balanced")),
-        ]
-    )
+    return char_model(4.0, max_features=200_000)
 
 
 def _complaint_examples(review_train: dict[str, list[tuple[str, str]]], rng: random.Random) -> list[tuple[str, str]]:
@@ -185,10 +183,10 @@ class Measured:
 
 def measured(models: dict[str, Any]) -> Measured:
     """Choose the thresholds on the development split, then measure on the held-out sets."""
-    threshold, evidence, sweep = choose_threshold(DevScores.of(analyzer_for(models)))
+    scores = DevScores.of(analyzer_for(models))
+    threshold, evidence, _ = choose_threshold(scores)
     metrics = heldout_metrics(analyzer_for(models, threshold, evidence))
-    chosen = [r for r in sweep if r["threshold"] == threshold and r["evidence_threshold"] == evidence]
-    metrics["threshold"] = chosen[0]  # the development figures at the chosen point
+    metrics["threshold"] = scores.at(threshold, evidence)  # the development figures at the chosen point
     return Measured(threshold, evidence, metrics)
 
 
