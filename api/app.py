@@ -24,6 +24,7 @@ from api.routes import (
     search,
     sessions,
     utterances,
+    vocabulary,
 )
 from api.web import pages
 from kesheng import __version__, logs
@@ -81,6 +82,7 @@ def create_app(settings: Settings, services: Services | None = None, run_workers
         auth,
         devices,
         sessions,
+        vocabulary,
     ):
         app.include_router(module.router, prefix="/api/v1")
     errors.install(app)

@@ -1,22 +1,35 @@
-"""Character error rate of kesheng's transcription, with and without the domain vocabulary as hotwords.
+"""kesheng's transcription against bare faster-whisper: character error rate and time, in one run.
 
-    .venv/bin/python bench/bench_accuracy.py
+    .venv/bin/python bench/bench_accuracy.py [--ablations] [--process] [--sets NAME ...] [--model NAME]
 
-Two sets: the real human Mandarin clips (general speech: news, lectures, small talk) and the
-synthetic customer-service fixtures (domain speech). The vocabulary should help the second and
-must not hurt the first much. Greedy decoding (beam 1) is measured beside beam 5, and the
-long-form set (a call-length recording) shows what the decoding window and batching do. CPU seconds
-are given per variant. Writes bench/results/accuracy.json.
+Sets (each a list of real or domain recordings with references):
+- shared real clips: tests/fixtures/real (human Mandarin, general speech);
+- public real speech: bench/data/real_speech, by category (read, conversation, broadcast, ...);
+- domain speech: customer-service sentences (bench/data/domain_speech, synthetic voice, and the
+  test fixtures), where the vocabulary and the correction step must earn their place;
+- long-form: the shared real clips back to back twice (161 s), as a call is long.
+
+"bare faster-whisper" is what a user would call instead: WhisperModel.transcribe with int8, beam 5,
+its own VAD, language "zh" and the same initial prompt, nothing else. Every kesheng variant goes
+through transcribe_file, the path `kesheng transcribe` and the importer take. CER is scored without
+punctuation, in simplified characters, with numbers in one form on both sides (transcribe.quality).
+--ablations adds one variant per decoding choice (built-in hotwords, 30 s windows, no re-decode of
+short windows, no correction), so each choice shows what it does on each set. --process times whole
+processes (`kesheng transcribe FILE` against a bare script), model load included.
+Writes bench/results/accuracy.json (or --out).
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import replace
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,98 +37,187 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_pipeline import long_recording, machine  # noqa: E402
-from capture.audio import decode_audio  # noqa: E402
 from kesheng.settings import Settings  # noqa: E402
-from transcribe.engine import DecodeOptions, Transcriber  # noqa: E402
 from transcribe.quality import cer  # noqa: E402
-from transcribe.service import decode_options, make_transcriber, transcribe_audio  # noqa: E402
+from transcribe.service import make_transcriber, model_spec, transcribe_file  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
+DATA = ROOT / "bench" / "data"
+BARE_SCRIPT = ROOT / "bench" / "bare_whisper.py"
+
+Item = tuple[Path, str]
 
 
-def corpus() -> dict[str, list[tuple[Path, str]]]:
-    """(audio, reference) pairs per set; the long-form set is the real clips back to back, twice."""
-    with (FIXTURES / "real" / "transcripts.tsv").open(encoding="utf-8") as src:
-        real = [
-            (FIXTURES / "real" / r["file"], r["reference_text"])
-            for r in csv.DictReader(src, delimiter="\t")
-            if r["language"] == "zh"
+def _rows(path: Path) -> list[dict[str, str]]:
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as src:
+        return list(csv.DictReader(src, delimiter="\t"))
+
+
+def corpus(work: Path) -> dict[str, list[Item]]:
+    """(audio, reference) pairs per set; sets whose files are absent are left out."""
+    real = [
+        (FIXTURES / "real" / r["file"], r["reference_text"])
+        for r in _rows(FIXTURES / "real" / "transcripts.tsv")
+        if r["language"] == "zh"
+    ]
+    sets: dict[str, list[Item]] = {"shared real clips": real}
+    public = _rows(DATA / "real_speech" / "transcripts.tsv")
+    for category in sorted({r["category"] for r in public}):
+        sets[f"public real: {category}"] = [
+            (DATA / "real_speech" / r["file"], r["reference_text"]) for r in public if r["category"] == category
         ]
-    with (FIXTURES / "audio" / "fixtures.tsv").open(encoding="utf-8") as src:
-        synthetic = [
-            (FIXTURES / "audio" / r["file"], r["text"])
-            for r in csv.DictReader(src, delimiter="\t")
-            if r["channels"] == "1"
-        ]
-    long_form = (long_recording(Path(tempfile.mkdtemp(prefix="kesheng-bench-"))), "".join(text for _, text in real) * 2)
-    return {
-        "real human Mandarin": real,
-        "synthetic customer service": synthetic,
-        "long-form real Mandarin (161 s)": [long_form],
-    }
+    fixtures = _rows(FIXTURES / "audio" / "fixtures.tsv")
+    domain = [(FIXTURES / "audio" / r["file"], r["text"]) for r in fixtures if r["channels"] == "1"]
+    domain += [(DATA / "domain_speech" / r["file"], r["text"]) for r in _rows(DATA / "domain_speech" / "sentences.tsv")]
+    sets["domain speech (synthetic voice)"] = domain
+    long_form = long_recording(work)
+    sets["long-form real (161 s)"] = [(long_form, "".join(text for _, text in real) * 2)]
+    sets["counter conversation (52 s)"] = [conversation(work)]
+    return {name: items for name, items in sets.items() if items}
 
 
-def corpus_cer(
-    items: list[tuple[Path, str]], transcriber: Transcriber, options: DecodeOptions, settings: Settings
-) -> dict[str, float]:
+def score(items: list[Item], transcribe: Callable[[Path], str]) -> dict[str, float]:
     """Character-weighted CER over a set, and the CPU seconds it took."""
     edits = chars = 0.0
     started = time.process_time()
     for path, reference in items:
-        text = transcribe_audio(decode_audio(path), transcriber, options, ("unknown",), settings.output_script).text
+        text = transcribe(path)
         edits += cer(reference, text) * len(reference)
         chars += len(reference)
     return {"cer": round(edits / chars, 4), "cpu_s": round(time.process_time() - started, 1)}
 
 
-def bare_cer(items: list[tuple[Path, str]], model, options: DecodeOptions) -> float:  # type: ignore[no-untyped-def]
-    """The same CER for bare faster-whisper (its own VAD, same prompt, no hotwords, no guards)."""
+def bare(model, settings: Settings) -> Callable[[Path], str]:  # type: ignore[no-untyped-def]
+    """faster-whisper as a user calls it: its own VAD, the same prompt and beam, nothing else."""
     from faster_whisper import decode_audio as fw_decode
 
-    edits = chars = 0.0
-    for path, reference in items:
+    def run(path: Path) -> str:
         segments, _ = model.transcribe(
             fw_decode(str(path)),
-            language=options.language,
-            beam_size=options.beam_size,
-            initial_prompt=options.initial_prompt,
+            language=settings.asr_language,
+            beam_size=settings.asr_beam_size,
+            initial_prompt=settings.asr_initial_prompt,
             vad_filter=True,
         )
-        edits += cer(reference, "".join(s.text for s in segments)) * len(reference)
-        chars += len(reference)
-    return edits / chars
+        return "".join(s.text for s in segments)
+
+    return run
+
+
+def kesheng(transcriber, settings: Settings) -> Callable[[Path], str]:  # type: ignore[no-untyped-def]
+    """The path `kesheng transcribe` takes, with these settings."""
+
+    def run(path: Path) -> str:
+        return transcribe_file(path, transcriber, settings, roles=("unknown",)).text
+
+    return run
+
+
+def variants(base: Settings, ablations: bool) -> dict[str, Settings]:
+    """kesheng's defaults, and with --ablations one change at a time."""
+    chosen = {"kesheng": base}
+    if ablations:
+        chosen |= {
+            "kesheng + built-in hotwords": base.model_copy(update={"asr_industry": "all"}),
+            "kesheng, 30 s windows": base.model_copy(update={"asr_window_seconds": 30.0}),
+            "kesheng, no re-decode of short windows": base.model_copy(update={"asr_min_chars_per_second": 0.0}),
+            "kesheng, no correction": base.model_copy(update={"asr_correction": False}),
+        }
+    return chosen
+
+
+def process_times(settings: Settings, path: Path, repeat: int) -> dict[str, float]:
+    """Whole-process seconds (median of `repeat`, alternating): `kesheng transcribe` and a bare script."""
+    model_dir = model_spec(settings).source
+    commands = {
+        "kesheng transcribe": [str(Path(sys.executable).parent / "kesheng"), "transcribe", str(path)],
+        "bare faster-whisper": [sys.executable, str(BARE_SCRIPT), model_dir, str(path)],
+    }
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(repeat):
+        for name, command in commands.items():
+            started = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True)
+            times[name].append(time.perf_counter() - started)
+    medians = {name: round(statistics.median(t), 2) for name, t in times.items()}
+    return medians | {"ratio": round(medians["kesheng transcribe"] / medians["bare faster-whisper"], 3)}
 
 
 def main() -> None:
-    settings = Settings(model_cache=Path(tempfile.mkdtemp(prefix="kesheng-bench-models-")), _env_file=None)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--ablations", action="store_true", help="one variant per decoding choice")
+    parser.add_argument("--process", action="store_true", help="time whole processes on one conversation")
+    parser.add_argument("--repeat", type=int, default=3, help="process timings per command (median)")
+    parser.add_argument("--sets", nargs="*", help="only sets whose name starts with one of these")
+    parser.add_argument("--model", default=None, help="Whisper model name or directory (default: settings)")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "accuracy.json")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="kesheng-bench-"))
+    settings = Settings(model_cache=work / "models", _env_file=None)
+    if args.model:
+        settings = settings.model_copy(update={"asr_model": args.model})
     transcriber = make_transcriber(settings)
-    with_vocabulary = decode_options(settings)
-    variants = {
-        "with hotwords": with_vocabulary,
-        "without hotwords": replace(with_vocabulary, hotwords=None),
-        # KESHENG_LIVE_BEAM_SIZE=1 would make live utterances ~20% faster: is it worth it?
-        "with hotwords, greedy": replace(with_vocabulary, beam_size=1),
-        # How much speech goes into one Whisper call (KESHENG_ASR_WINDOW_SECONDS, default 15).
-        "with hotwords, 30 s windows": replace(with_vocabulary, window_seconds=30.0),
-        # faster-whisper's batched pipeline, one window per speech clip (KESHENG_ASR_BATCH_SIZE=8).
-        "with hotwords, batched by clip": replace(with_vocabulary, batch_size=8),
-    }
-    sets = corpus()
-    results: dict[str, dict[str, dict[str, float]]] = {
-        name: {variant: corpus_cer(items, transcriber, options, settings) for variant, options in variants.items()}
-        for name, items in sets.items()
-    }
-    model = transcriber.model  # type: ignore[attr-defined]
+    sets = corpus(work)
+    if args.sets:
+        sets = {name: items for name, items in sets.items() if any(name.startswith(p) for p in args.sets)}
+    runs = {name: kesheng(transcriber, s) for name, s in variants(settings, args.ablations).items()}
+    runs["bare faster-whisper"] = bare(transcriber.model, settings)  # type: ignore[attr-defined]
+    results: dict[str, dict[str, dict[str, float]]] = {}
     for name, items in sets.items():
-        started = time.process_time()
-        results[name]["bare faster-whisper"] = {
-            "cer": round(bare_cer(items, model, with_vocabulary), 4),
-            "cpu_s": round(time.process_time() - started, 1),
+        seconds = sum(_duration(path) for path, _ in items)
+        results[name] = {"clips": len(items), "seconds": round(seconds, 1)} | {  # type: ignore[operator]
+            variant: score(items, run) for variant, run in runs.items()
         }
-    report = {"date": datetime.now(UTC).date().isoformat(), "machine": machine(), "sets": results}
-    out = ROOT / "bench" / "results" / "accuracy.json"
-    out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(name, json.dumps(results[name], ensure_ascii=False), flush=True)
+    report: dict[str, object] = {
+        "date": datetime.now(UTC).date().isoformat(),
+        "machine": machine(),
+        "model": settings.asr_model,
+        "device": transcriber.spec.device,  # type: ignore[attr-defined]
+        "sets": results,
+    }
+    if args.process:
+        path, _ = conversation(work)
+        report["process"] = {"file": f"{_duration(path):.0f} s counter conversation"} | process_times(
+            settings, path, args.repeat
+        )
+    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(json.dumps(report, indent=2, ensure_ascii=False))
+
+
+def _duration(path: Path) -> float:
+    import av
+
+    with av.open(str(path)) as container:
+        return float(container.duration or 0) / 1_000_000
+
+
+def conversation(work: Path) -> Item:
+    """A counter conversation: real and domain clips in turn, 1.2 s apart (52 s), and its reference."""
+    import numpy as np
+    import soundfile as sf
+
+    references = {r["file"]: r["reference_text"] for r in _rows(FIXTURES / "real" / "transcripts.tsv")}
+    references |= {r["file"]: r["text"] for r in _rows(FIXTURES / "audio" / "fixtures.tsv")}
+    names = [
+        FIXTURES / "real" / "zh_funasr_csharp_example1_talk.wav",
+        FIXTURES / "audio" / "counter_complaint_fees.wav",
+        FIXTURES / "real" / "zh_paddlespeech_zh.wav",
+        FIXTURES / "audio" / "counter_praise.wav",
+        FIXTURES / "real" / "zh_funasr_llamacpp_sample.wav",
+        FIXTURES / "audio" / "counter_inquiry_card.wav",
+        FIXTURES / "real" / "zh_aishell2_ID0012W0013_funasr_asr_example.wav",
+    ]
+    parts = []
+    for name in names:
+        samples, _ = sf.read(name, dtype="float32")
+        parts += [samples, np.zeros(19200, dtype="float32")]
+    path = work / "conversation.wav"
+    sf.write(path, np.concatenate(parts), 16000, subtype="PCM_16")
+    return path, "".join(references[name.name] for name in names)
 
 
 if __name__ == "__main__":

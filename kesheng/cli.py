@@ -132,7 +132,7 @@ def analyze(
     try:
         analyzer = Analyzer.from_settings(
             settings.nlp_model_dir,
-            settings.vocabulary_file,
+            settings.vocabulary_path,
             settings.trained_model_file,
             settings.complaint_threshold,
             settings.complaint_evidence_threshold,

@@ -40,7 +40,10 @@ class Settings(BaseSettings):
     asr_cpu_threads: int = Field(0, description="0: one per core")
     asr_beam_size: int = 5
     asr_window_seconds: float = Field(
-        15.0, ge=1, le=30, description="speech per Whisper call, cut at a pause; longer is cheaper but skips more"
+        30.0,
+        ge=1,
+        le=30,
+        description="speech per Whisper call, cut at a pause (shorter windows fall back to sampling more often)",
     )
     asr_batch_size: int = Field(
         0,
@@ -51,8 +54,27 @@ class Settings(BaseSettings):
     asr_language: str | None = Field("zh", description="None lets Whisper detect")
     asr_initial_prompt: str = "以下是普通话的句子。"
     output_script: OutputScript = OutputScript.simplified
-    vocabulary_file: Path | None = Field(None, description="extra domain terms, one per line")
-    asr_hotwords: bool = Field(True, description="pass the domain vocabulary to Whisper as hotwords")
+    vocabulary_file: Path | None = Field(
+        None,
+        description="your domain terms, one per line, with optional [industry NAME] and [branch CODE INDUSTRY] "
+        "sections; read again when it changes; default data_dir/vocabulary.txt (what the admin API edits)",
+    )
+    asr_hotwords: bool = Field(True, description="pass the terms chosen for each recording to Whisper as hotwords")
+    asr_industry: str = Field(
+        "",
+        description="industry of recordings whose branch names none (bank, telecom, insurance, retail; 'all': "
+        "every section): its built-in terms become hotwords; empty: only your terms (built-in ones cost accuracy "
+        "on general speech)",
+    )
+    asr_hotword_tokens: int = Field(
+        120, ge=1, le=223, description="prompt tokens for hotwords (Whisper keeps at most 223); whole terms only"
+    )
+    asr_correction: bool = Field(
+        True, description="after decoding, replace words that sound exactly like a vocabulary term (贵台 → 柜台)"
+    )
+    asr_min_chars_per_second: float = Field(
+        2.5, ge=0, description="a window decoded to fewer characters per second of speech is decoded again in halves"
+    )
     model_cache: Path | None = Field(None, description="where the bundled model is assembled; default data_dir/models")
 
     # Stereo call recordings: which channel is who, in channel order.
@@ -148,6 +170,11 @@ class Settings(BaseSettings):
     def audio_dir(self) -> Path:
         """Where recordings are stored, content-addressed."""
         return self.data_dir / "audio"
+
+    @property
+    def vocabulary_path(self) -> Path:
+        """The user's vocabulary file: KESHENG_VOCABULARY_FILE, else vocabulary.txt in the data directory."""
+        return self.vocabulary_file or self.data_dir / "vocabulary.txt"
 
     @property
     def model_cache_dir(self) -> Path:

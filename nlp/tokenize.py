@@ -19,7 +19,7 @@ jieba.setLogLevel(logging.WARNING)  # it prints "Building prefix dict" on every 
 _PLACEHOLDER = re.compile("(" + "|".join(re.escape(p) for p in PLACEHOLDERS.values()) + ")")
 _WORDLIKE = re.compile(r"\w", re.UNICODE)
 _lock = threading.Lock()
-_loaded: set[Path | None] = set()
+_added: set[str] = set()
 
 STOPWORDS = frozenset(
     """
@@ -33,14 +33,16 @@ STOPWORDS = frozenset(
 
 
 def ensure_dictionary(vocabulary_file: Path | None = None) -> None:
-    """Load jieba's dictionary and add the domain terms, once per vocabulary file."""
+    """Load jieba's dictionary and add the domain terms; terms added to the file since are added too."""
+    terms = load_vocabulary(vocabulary_file, missing_ok=True).terms  # cached; read again when the file changes
     with _lock:
-        if vocabulary_file in _loaded:
+        if _added.issuperset(terms):
             return
         jieba.initialize()
-        for term in load_vocabulary(vocabulary_file).terms:
-            jieba.add_word(term, freq=20000)  # high enough to win against splitting the term
-        _loaded.add(vocabulary_file)
+        for term in terms:
+            if term not in _added:
+                jieba.add_word(term, freq=20000)  # high enough to win against splitting the term
+                _added.add(term)
 
 
 def tokenize(text: str, vocabulary_file: Path | None = None) -> list[str]:

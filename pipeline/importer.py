@@ -182,7 +182,7 @@ def _already_stored(session: Session, job: Job, params: dict[str, Any]) -> int |
 def _transcribe(services: Services, path: Path, params: dict[str, Any]) -> Transcript:
     roles = tuple(params["roles"]) if params.get("roles") else None
     beam = services.settings.live_beam_size if params.get("live") else None
-    return transcribe_file(path, services.transcriber, services.settings, roles, beam)
+    return transcribe_file(path, services.transcriber, services.settings, roles, beam, params.get("branch"))
 
 
 def _locate_pii(
@@ -194,7 +194,7 @@ def _locate_pii(
         return {}
     roles = tuple(params["roles"]) if params.get("roles") else services.settings.role_map
     audio = decode_audio(path, split_stereo=len(roles) >= 2, max_seconds=services.settings.max_audio_seconds)
-    options = decode_options(services.settings)
+    options = decode_options(services.settings, params.get("branch"), services.transcriber)
     found = {}
     for i in flagged:
         segment = transcript.segments[i]

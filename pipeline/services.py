@@ -32,7 +32,7 @@ def build_services(settings: Settings, db: Database | None = None) -> Services:
         transcriber=make_transcriber(settings),
         analyzer=Analyzer.from_settings(
             settings.nlp_model_dir,
-            settings.vocabulary_file,
+            settings.vocabulary_path,
             settings.trained_model_file,
             settings.complaint_threshold,
             settings.complaint_evidence_threshold,

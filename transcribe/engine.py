@@ -23,10 +23,14 @@ class DecodeOptions:
     initial_prompt: str | None = "以下是普通话的句子。"
     hotwords: str | None = None
     vad: bool = True
-    window_seconds: float = 15.0  # speech decoded per call, cut at pauses (see pack_windows)
+    window_seconds: float = 30.0  # speech decoded per call, cut at pauses (see pack_windows)
     # Above 1: every speech clip its own window, this many per model call. 0: GPU_BATCH_SIZE on a
     # GPU; on CPU one (a window per clip costs twice the CPU time of packed windows, measured).
     batch_size: int = 0
+    # A window of several clips that comes back with fewer characters per second of speech than this
+    # was partly skipped (Whisper wrote one segment and jumped to the window's end): it is decoded
+    # again in two halves cut at a pause. 0 turns the check off.
+    min_chars_per_second: float = 2.5
     limits: HallucinationLimits = field(default_factory=HallucinationLimits)
 
 
@@ -58,6 +62,10 @@ class Transcriber(Protocol):
 
     def words(self, samples: np.ndarray, options: DecodeOptions) -> list[Word]:
         """Word-level timestamps of a short stretch (one utterance), for locating what was said when."""
+        ...
+
+    def token_count(self, text: str) -> int:
+        """How many prompt tokens a text takes (the hotword budget is counted in these)."""
         ...
 
 
@@ -139,7 +147,9 @@ class WhisperTranscriber:
             if batch_size > 1 and all(end - start <= WINDOW_SECONDS for start, end in clips):
                 decoded, language = self._decode_batched(packed, clips, replace(options, batch_size=batch_size))
             else:
-                decoded, language = self._decode(packed, pack_windows(speech_map, options.window_seconds), options)
+                decoded, language = self._decode(
+                    packed, pack_windows(speech_map, options.window_seconds), options, clips
+                )
         kept = []
         for seg in decoded:
             text = seg.text.strip()
@@ -156,6 +166,10 @@ class WhisperTranscriber:
                 )
         return ChannelResult(tuple(kept), language)
 
+    def token_count(self, text: str) -> int:
+        """Tokens of `text` in this model's tokenizer, as faster-whisper encodes hotwords."""
+        return len(self.model.hf_tokenizer.encode(text, add_special_tokens=False).ids)
+
     def words(self, samples: np.ndarray, options: DecodeOptions) -> list[Word]:
         """Decode once more with word timestamps (cross-attention alignment); used on few utterances."""
         with self._lock:
@@ -164,24 +178,34 @@ class WhisperTranscriber:
             )
             return [Word(w.start, w.end, w.word) for seg in raw for w in (seg.words or [])]
 
-    def _decode(self, packed: np.ndarray, windows: list[tuple[float, float]], options: DecodeOptions):  # type: ignore[no-untyped-def]
+    def _decode(self, packed: np.ndarray, windows: list[tuple[float, float]], options: DecodeOptions, clips=()):  # type: ignore[no-untyped-def]
         """One window after another, each ending at a pause; segment times in packed time.
 
         Each window is its own call: faster-whisper's clip_timestamps can seek past a clip's end and
-        then repeat one segment dozens of times.
+        then repeat one segment dozens of times. A window that comes back too short for its speech is
+        decoded again in halves (see DecodeOptions.min_chars_per_second).
         """
         decoded = []
         language = options.language
         for start, end in windows:
-            audio = packed[round(start * SAMPLE_RATE) : round(end * SAMPLE_RATE)]
-            raw, info = self.model.transcribe(
-                audio,
-                **_whisper_args(options),
-                condition_on_previous_text=False,  # stops one bad segment from seeding a loop
-            )
-            decoded += [replace(seg, start=seg.start + start, end=seg.end + start) for seg in raw]
-            language = info.language
+            segments, language = self._decode_window(packed, start, end, options)
+            edges = [e for _, e in clips if start < e < end]
+            if edges and _chars(segments) < options.min_chars_per_second * (end - start):
+                middle = min(edges, key=lambda e: abs(e - (start + end) / 2))
+                halves, _ = self._decode(packed, [(start, middle), (middle, end)], options, clips)
+                if _chars(halves) > _chars(segments):
+                    segments = halves
+            decoded += segments
         return decoded, language
+
+    def _decode_window(self, packed: np.ndarray, start: float, end: float, options: DecodeOptions):  # type: ignore[no-untyped-def]
+        audio = packed[round(start * SAMPLE_RATE) : round(end * SAMPLE_RATE)]
+        raw, info = self.model.transcribe(
+            audio,
+            **_whisper_args(options),
+            condition_on_previous_text=False,  # stops one bad segment from seeding a loop
+        )
+        return [replace(seg, start=seg.start + start, end=seg.end + start) for seg in raw], info.language
 
     def _decode_batched(self, packed: np.ndarray, clips: list[tuple[float, float]], options: DecodeOptions):  # type: ignore[no-untyped-def]
         """Every clip its own window, options.batch_size windows per model call, one segment each."""
@@ -198,3 +222,7 @@ class WhisperTranscriber:
             without_timestamps=True,
         )
         return list(raw), info.language
+
+
+def _chars(segments) -> int:  # type: ignore[no-untyped-def]
+    return sum(len(seg.text.strip()) for seg in segments)

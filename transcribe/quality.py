@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nlp.script import plain_text
+from transcribe.numbers import normalise_numbers
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -18,5 +19,6 @@ def edit_distance(a: str, b: str) -> int:
 
 def cer(reference: str, hypothesis: str) -> float:
     """Edits needed to turn the hypothesis into the reference, per reference character."""
-    ref, hyp = plain_text(reference), plain_text(hypothesis)  # scored without punctuation, in one script
+    # Scored without punctuation, in one script, with numbers in one form (两百 and 200 are the same words).
+    ref, hyp = (plain_text(normalise_numbers(text)) for text in (reference, hypothesis))
     return edit_distance(ref, hyp) / max(len(ref), 1)

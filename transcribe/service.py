@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from capture.audio import DecodedAudio, decode_audio
 from kesheng.errors import InvalidRequestError
 from kesheng.settings import OutputScript, Settings
+from transcribe.correction import Corrector
 from transcribe.engine import DecodeOptions, Transcriber, WhisperTranscriber
 from transcribe.model import ModelSpec, resolve_model
+from transcribe.numbers import normalise_numbers
 from transcribe.script import unify_script
 from transcribe.types import Segment, Transcript
-from transcribe.vocabulary import load_vocabulary
+from transcribe.vocabulary import Vocabulary, load_vocabulary
 
 
 def make_transcriber(settings: Settings) -> Transcriber:
@@ -31,17 +33,48 @@ def model_spec(settings: Settings) -> ModelSpec:
     )
 
 
-def decode_options(settings: Settings) -> DecodeOptions:
-    """Decode options from settings, with the domain vocabulary as hotwords."""
-    vocabulary = load_vocabulary(settings.vocabulary_file)
+def vocabulary(settings: Settings) -> Vocabulary:
+    """The vocabulary as its file reads now (edits apply to the next recording, without a restart)."""
+    return load_vocabulary(settings.vocabulary_path, missing_ok=settings.vocabulary_file is None)
+
+
+def decode_options(
+    settings: Settings, branch: str | None = None, transcriber: Transcriber | None = None
+) -> DecodeOptions:
+    """Decode options from settings, with the terms chosen for this recording's branch as hotwords.
+
+    With a transcriber the hotword budget is counted in its own tokens, else in UTF-8 bytes (an upper bound).
+    """
+    hotwords = None
+    if settings.asr_hotwords:
+        count = getattr(transcriber, "token_count", None)
+        hotwords = vocabulary(settings).hotwords(branch, settings.asr_industry, settings.asr_hotword_tokens, count)
     return DecodeOptions(
         language=settings.asr_language or None,
         beam_size=settings.asr_beam_size,
         window_seconds=settings.asr_window_seconds,
         batch_size=settings.asr_batch_size,
         initial_prompt=settings.asr_initial_prompt or None,
-        hotwords=(vocabulary.hotwords() or None) if settings.asr_hotwords else None,
+        hotwords=hotwords,
+        min_chars_per_second=settings.asr_min_chars_per_second,
     )
+
+
+@dataclass(frozen=True)
+class TextRules:
+    """What happens to each decoded line: homophones of vocabulary terms corrected, numbers in digits."""
+
+    corrector: Corrector | None = None
+    numbers: bool = True
+
+    @classmethod
+    def of(cls, settings: Settings) -> TextRules:
+        return cls(Corrector.of(vocabulary(settings).terms) if settings.asr_correction else None)
+
+    def apply(self, text: str) -> str:
+        if self.corrector is not None:
+            text = self.corrector.correct(text)
+        return normalise_numbers(text) if self.numbers else text
 
 
 def transcribe_audio(
@@ -51,8 +84,9 @@ def transcribe_audio(
     roles: tuple[str, ...],
     script: OutputScript,
     file: str = "",
+    rules: TextRules = TextRules(),
 ) -> Transcript:
-    """Transcribe each channel, label it with its role, merge by start time, unify the script."""
+    """Transcribe each channel, label it with its role, merge by start time, unify the script, apply the rules."""
     if len(audio.channels) > 1 and len(roles) < len(audio.channels):
         raise InvalidRequestError(f"{len(audio.channels)} channels but a role map for {len(roles)}")
     segments: list[Segment] = []
@@ -64,7 +98,7 @@ def transcribe_audio(
             languages.append(result.language)
         segments += [replace(s, channel=index, role=role) for s in result.segments]
     segments.sort(key=lambda s: (s.start, s.channel))
-    texts = unify_script([s.text for s in segments], script)
+    texts = [rules.apply(text) for text in unify_script([s.text for s in segments], script)]
     segments = [replace(s, text=t) for s, t in zip(segments, texts, strict=True)]
     warnings = ("audio ended early (truncated file); transcribed what decoded",) if audio.truncated else ()
     return Transcript(
@@ -83,11 +117,13 @@ def transcribe_file(
     settings: Settings,
     roles: tuple[str, ...] | None = None,
     beam_size: int | None = None,
+    branch: str | None = None,
 ) -> Transcript:
-    """Decode and transcribe one file; stereo files are split using the role map."""
+    """Decode and transcribe one file; stereo files are split using the role map; `branch` picks the hotwords."""
     roles = roles or settings.role_map
     audio = decode_audio(path, split_stereo=len(roles) >= 2, max_seconds=settings.max_audio_seconds)
-    options = decode_options(settings)
+    options = decode_options(settings, branch, transcriber)
     if beam_size is not None:
         options = replace(options, beam_size=beam_size)
-    return transcribe_audio(audio, transcriber, options, roles, settings.output_script, file=str(path))
+    rules = TextRules.of(settings)
+    return transcribe_audio(audio, transcriber, options, roles, settings.output_script, str(path), rules)

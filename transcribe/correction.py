@@ -1,0 +1,114 @@
+"""Correct words Whisper spelt with the wrong characters for the right sounds: 贵台 → 柜台, 克服 → 客服.
+
+After decoding, a stretch of the text whose pinyin (with tones) is exactly a vocabulary term's, but
+whose characters are not, is replaced by the term. Only confident matches change: the sounds must
+agree syllable for syllable, and a stretch that is itself a common word (克服 "overcome") changes only
+when the same sentence already holds another vocabulary term, the sign that it is about the
+business. bench/bench_accuracy.py measures it on domain and on general real speech.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+SENTENCE = re.compile(r"[^。！？!?；;]+[。！？!?；;]*")
+COMMON_WORD_FREQUENCY = 50  # jieba frequency at which a stretch counts as a word of its own
+
+
+@cache
+def _pinyin():  # type: ignore[no-untyped-def]
+    from pypinyin import Style, lazy_pinyin
+
+    return lambda text: lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True, errors="replace")
+
+
+def syllables(text: str) -> tuple[str, ...]:
+    """Toned pinyin, one syllable per Han character (the reading in context for heteronyms)."""
+    return tuple(_pinyin()(text))
+
+
+@cache
+def _word_frequency(word: str) -> int:
+    import jieba
+
+    jieba.setLogLevel(60)
+    jieba.dt.check_initialized()  # the dictionary loads on first use (about a second, only when a match is found)
+    return jieba.get_FREQ(word) or 0
+
+
+@dataclass(frozen=True)
+class Corrector:
+    """Vocabulary terms indexed by their pinyin."""
+
+    by_sound: dict[tuple[str, ...], str]
+    lengths: tuple[int, ...]
+    terms: frozenset[str]
+
+    @classmethod
+    def of(cls, terms: Iterable[str]) -> Corrector:
+        """The corrector of these terms (built once per distinct list)."""
+        return _corrector(tuple(terms))
+
+    @classmethod
+    def build(cls, terms: Iterable[str]) -> Corrector:
+        """Index Han-only terms of 2 to 8 characters; two terms with the same sound cancel out."""
+        by_sound: dict[tuple[str, ...], str | None] = {}
+        for term in terms:
+            if not 2 <= len(term) <= 8 or not all(HAN.match(ch) for ch in term):
+                continue
+            sound = syllables(term)
+            by_sound[sound] = term if by_sound.get(sound, term) == term else None  # ambiguous: neither
+        kept = {sound: term for sound, term in by_sound.items() if term}
+        return cls(kept, tuple(sorted({len(s) for s in kept}, reverse=True)), frozenset(kept.values()))
+
+    def correct(self, text: str) -> str:
+        """The text with confident homophone matches replaced, sentence by sentence."""
+        if not self.by_sound or not HAN.search(text):
+            return text
+        return "".join(self._sentence(match.group()) for match in SENTENCE.finditer(text)) or text
+
+    def _sentence(self, sentence: str) -> str:
+        found = self._matches(sentence)
+        if not found:
+            return sentence
+        in_domain = any(term in sentence for term in self.terms)
+        out, cursor = [], 0
+        for start, stretch, term in found:
+            if _word_frequency(stretch) >= COMMON_WORD_FREQUENCY and not in_domain:
+                continue  # a common word (克服) and nothing else in the sentence about the business
+            out += [sentence[cursor:start], term]
+            cursor = start + len(stretch)
+        return "".join(out) + sentence[cursor:]
+
+    def _matches(self, sentence: str) -> list[tuple[int, str, str]]:
+        """(start, stretch, term) of non-overlapping stretches that sound like a term, longest first."""
+        positions = [i for i, ch in enumerate(sentence) if HAN.match(ch)]
+        if len(positions) < 2:
+            return []
+        sounds = syllables("".join(sentence[i] for i in positions))
+        found: list[tuple[int, str, str]] = []
+        k = 0
+        while k < len(positions):
+            for length in self.lengths:
+                span = positions[k : k + length]
+                if len(span) < length or span[-1] - span[0] != length - 1:
+                    continue  # runs over punctuation or Latin letters
+                term = self.by_sound.get(sounds[k : k + length])
+                stretch = sentence[span[0] : span[0] + length]
+                if term is not None:
+                    if term != stretch:
+                        found.append((span[0], stretch, term))
+                    k += length
+                    break
+            else:
+                k += 1
+        return found
+
+
+@lru_cache(maxsize=8)
+def _corrector(terms: tuple[str, ...]) -> Corrector:
+    return Corrector.build(terms)
