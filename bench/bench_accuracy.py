@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.bench_pipeline import long_recording, machine  # noqa: E402
 from kesheng.settings import Settings  # noqa: E402
+from transcribe.engine import seed_sampling  # noqa: E402
 from transcribe.quality import cer  # noqa: E402
 from transcribe.service import make_transcriber, model_spec, transcribe_file  # noqa: E402
 
@@ -79,27 +80,40 @@ def corpus(work: Path) -> dict[str, list[Item]]:
 
 
 def score(items: list[Item], transcribe: Callable[[Path], str]) -> dict[str, float]:
-    """Character-weighted CER over a set, and the CPU seconds it took."""
+    """Character-weighted CER over a set, and the CPU and wall seconds it took (wall is what counts on a GPU)."""
     edits = chars = 0.0
-    started = time.process_time()
+    started, wall = time.process_time(), time.perf_counter()
     for path, reference in items:
         text = transcribe(path)
         edits += cer(reference, text) * len(reference)
         chars += len(reference)
-    return {"cer": round(edits / chars, 4), "cpu_s": round(time.process_time() - started, 1)}
+    return {
+        "cer": round(edits / chars, 4),
+        "cpu_s": round(time.process_time() - started, 1),
+        "wall_s": round(time.perf_counter() - wall, 1),
+    }
 
 
-def bare(model, settings: Settings) -> Callable[[Path], str]:  # type: ignore[no-untyped-def]
-    """faster-whisper as a user calls it: its own VAD, the same prompt and beam, nothing else."""
+def bare(model, settings: Settings, batch_size: int = 0) -> Callable[[Path], str]:  # type: ignore[no-untyped-def]
+    """faster-whisper as a user calls it: its own VAD, the same prompt and beam, nothing else.
+
+    With batch_size, its BatchedInferencePipeline, as a GPU user would call it.
+    """
+    from faster_whisper import BatchedInferencePipeline
     from faster_whisper import decode_audio as fw_decode
 
+    engine = BatchedInferencePipeline(model) if batch_size > 1 else model
+    extra = {"batch_size": batch_size} if batch_size > 1 else {}
+
     def run(path: Path) -> str:
-        segments, _ = model.transcribe(
+        seed_sampling()  # the same seed kesheng uses, so the temperature fallback samples alike
+        segments, _ = engine.transcribe(
             fw_decode(str(path)),
             language=settings.asr_language,
             beam_size=settings.asr_beam_size,
             initial_prompt=settings.asr_initial_prompt,
             vad_filter=True,
+            **extra,
         )
         return "".join(s.text for s in segments)
 
@@ -121,7 +135,7 @@ def variants(base: Settings, ablations: bool) -> dict[str, Settings]:
     if ablations:
         chosen |= {
             "kesheng + built-in hotwords": base.model_copy(update={"asr_industry": "all"}),
-            "kesheng, 30 s windows": base.model_copy(update={"asr_window_seconds": 30.0}),
+            "kesheng, 15 s windows": base.model_copy(update={"asr_window_seconds": 15.0}),
             "kesheng, no re-decode of short windows": base.model_copy(update={"asr_min_chars_per_second": 0.0}),
             "kesheng, no correction": base.model_copy(update={"asr_correction": False}),
         }
@@ -129,17 +143,35 @@ def variants(base: Settings, ablations: bool) -> dict[str, Settings]:
 
 
 def process_times(settings: Settings, path: Path, repeat: int) -> dict[str, float]:
-    """Whole-process seconds (median of `repeat`, alternating): `kesheng transcribe` and a bare script."""
+    """Whole-process seconds (median of `repeat`, alternating): `kesheng transcribe` and a bare script.
+
+    Both load the same assembled model from the same directory, on the same device.
+    """
+    import os
+
     model_dir = model_spec(settings).source
+    env = os.environ | {
+        "KESHENG_MODEL_CACHE": str(settings.model_cache_dir),
+        "KESHENG_DATA_DIR": str(settings.data_dir),
+        "KESHENG_ASR_MODEL": settings.asr_model,
+        "KESHENG_ASR_DEVICE": settings.asr_device,
+    }
     commands = {
         "kesheng transcribe": [str(Path(sys.executable).parent / "kesheng"), "transcribe", str(path)],
-        "bare faster-whisper": [sys.executable, str(BARE_SCRIPT), model_dir, str(path)],
+        "bare faster-whisper": [
+            sys.executable,
+            str(BARE_SCRIPT),
+            model_dir,
+            str(path),
+            "--device",
+            settings.asr_device,
+        ],
     }
     times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(repeat):
         for name, command in commands.items():
             started = time.perf_counter()
-            subprocess.run(command, check=True, capture_output=True)
+            subprocess.run(command, check=True, capture_output=True, env=env)
             times[name].append(time.perf_counter() - started)
     medians = {name: round(statistics.median(t), 2) for name, t in times.items()}
     return medians | {"ratio": round(medians["kesheng transcribe"] / medians["bare faster-whisper"], 3)}
@@ -152,31 +184,46 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="process timings per command (median)")
     parser.add_argument("--sets", nargs="*", help="only sets whose name starts with one of these")
     parser.add_argument("--model", default=None, help="Whisper model name or directory (default: settings)")
+    parser.add_argument("--device", default=None, help="cpu, cuda or auto (default: settings)")
+    parser.add_argument("--compute-type", default=None, help="int8, float16... (default: settings)")
+    parser.add_argument("--batch-size", type=int, default=None, help="KESHENG_ASR_BATCH_SIZE for kesheng and bare")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "accuracy.json")
     args = parser.parse_args()
+    report = run_benchmark(args)
+    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(json.dumps(report, indent=2, ensure_ascii=False))
 
+
+def run_benchmark(args: argparse.Namespace) -> dict[str, object]:
+    """Every set with every variant; `args` as main() parses them (bench_gpu.py builds its own)."""
     work = Path(tempfile.mkdtemp(prefix="kesheng-bench-"))
-    settings = Settings(model_cache=work / "models", _env_file=None)
-    if args.model:
-        settings = settings.model_copy(update={"asr_model": args.model})
+    settings = Settings(data_dir=work / "data", model_cache=work / "models", _env_file=None)
+    overrides = {"asr_model": args.model, "asr_device": args.device, "asr_compute_type": args.compute_type}
+    overrides |= {"asr_batch_size": args.batch_size}
+    settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    started = time.perf_counter()
     transcriber = make_transcriber(settings)
+    load_s = round(time.perf_counter() - started, 1)
     sets = corpus(work)
     if args.sets:
         sets = {name: items for name, items in sets.items() if any(name.startswith(p) for p in args.sets)}
     runs = {name: kesheng(transcriber, s) for name, s in variants(settings, args.ablations).items()}
-    runs["bare faster-whisper"] = bare(transcriber.model, settings)  # type: ignore[attr-defined]
-    results: dict[str, dict[str, dict[str, float]]] = {}
+    runs["bare faster-whisper"] = bare(transcriber.model, settings, args.batch_size or 0)  # type: ignore[attr-defined]
+    results: dict[str, dict[str, object]] = {}
     for name, items in sets.items():
         seconds = sum(_duration(path) for path, _ in items)
-        results[name] = {"clips": len(items), "seconds": round(seconds, 1)} | {  # type: ignore[operator]
-            variant: score(items, run) for variant, run in runs.items()
-        }
+        results[name] = {"clips": len(items), "seconds": round(seconds, 1)}
+        results[name] |= {variant: score(items, run) for variant, run in runs.items()}
         print(name, json.dumps(results[name], ensure_ascii=False), flush=True)
+    spec = transcriber.spec  # type: ignore[attr-defined]
     report: dict[str, object] = {
         "date": datetime.now(UTC).date().isoformat(),
         "machine": machine(),
         "model": settings.asr_model,
-        "device": transcriber.spec.device,  # type: ignore[attr-defined]
+        "device": spec.device,
+        "compute_type": spec.compute_type,
+        "batch_size": settings.asr_batch_size,
+        "model_load_s": load_s,
         "sets": results,
     }
     if args.process:
@@ -184,8 +231,7 @@ def main() -> None:
         report["process"] = {"file": f"{_duration(path):.0f} s counter conversation"} | process_times(
             settings, path, args.repeat
         )
-    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(json.dumps(report, indent=2, ensure_ascii=False))
+    return report
 
 
 def _duration(path: Path) -> float:

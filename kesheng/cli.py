@@ -80,6 +80,9 @@ def transcribe(
     files: Annotated[list[Path], typer.Argument(help="audio files")],
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per file and line")] = False,
     stereo_roles: Roles = None,
+    branch: Annotated[
+        str | None, typer.Option("--branch", help="branch code: its vocabulary section's terms become hotwords")
+    ] = None,
 ) -> None:
     """Transcribe audio files (no database): stereo files are split per channel."""
     from transcribe import make_transcriber, transcribe_file
@@ -93,7 +96,7 @@ def transcribe(
     failed = 0
     for path in files:
         try:
-            result = transcribe_file(path, transcriber, settings, roles)
+            result = transcribe_file(path, transcriber, settings, roles, branch=branch)
         except KeshengError as exc:
             failed += 1
             err.print(f"[red]error:[/red] {exc}")

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests import badfiles
-from tests.conftest import AUDIO
+from tests.conftest import AUDIO, REAL
 from tests.live import API_KEY, kesheng_env, run_cli, server_process
 
 _env = kesheng_env
@@ -50,6 +50,18 @@ def test_transcribe_json_contract(env: dict[str, str], tmp_path: Path) -> None:
         assert all({"start", "end", "channel", "role", "text"} <= set(s) for s in row["segments"])
     assert "投诉" in rows[0]["text"]
     assert {s["role"] for s in rows[1]["segments"]} == {"staff", "customer"}
+
+
+def test_transcribe_with_a_branchs_vocabulary(env: dict[str, str], tmp_path: Path) -> None:
+    vocabulary = tmp_path / "terms.txt"
+    vocabulary.write_text("[branch TJ01]\n滨海新区\n", encoding="utf-8")
+    clip = str(REAL / "zh_funasr_llamacpp_sample.wav")  # 我想问我在滨海新区有房
+    result = run(["transcribe", clip, "--branch", "TJ01", "--json"], env | {"KESHENG_VOCABULARY_FILE": str(vocabulary)})
+    assert result.returncode == 0, result.stderr
+    assert "滨海新区" in json.loads(result.stdout)["text"]
+    vocabulary.write_text("[branch TJ01]\n[shop]\n", encoding="utf-8")
+    broken = run(["transcribe", clip], env | {"KESHENG_VOCABULARY_FILE": str(vocabulary)})
+    assert broken.returncode == 1 and "line 2" in broken.stderr and "Traceback" not in broken.stderr
 
 
 def test_transcribe_bad_files_report_and_continue(env: dict[str, str], tmp_path: Path) -> None:

@@ -72,6 +72,16 @@ class Transcriber(Protocol):
 SAMPLE_RATE = 16000
 WINDOW_SECONDS = 30.0  # Whisper's input length
 GPU_BATCH_SIZE = 8
+# The temperature fallback samples; a fixed seed per channel makes a file's transcript the same on
+# every run (and kesheng comparable with bare faster-whisper seeded the same way).
+SAMPLING_SEED = 1234
+
+
+def seed_sampling() -> None:
+    """Reset CTranslate2's random generator (call with the model lock held)."""
+    import ctranslate2
+
+    ctranslate2.set_random_seed(SAMPLING_SEED)
 
 
 def find_speech(samples: np.ndarray) -> list[dict[str, int]]:
@@ -144,6 +154,7 @@ class WhisperTranscriber:
         clips = clip_spans(speech_map)
         batch_size = options.batch_size or (GPU_BATCH_SIZE if self.spec.device == "cuda" else 1)
         with self._lock:
+            seed_sampling()
             if batch_size > 1 and all(end - start <= WINDOW_SECONDS for start, end in clips):
                 decoded, language = self._decode_batched(packed, clips, replace(options, batch_size=batch_size))
             else:
@@ -173,6 +184,7 @@ class WhisperTranscriber:
     def words(self, samples: np.ndarray, options: DecodeOptions) -> list[Word]:
         """Decode once more with word timestamps (cross-attention alignment); used on few utterances."""
         with self._lock:
+            seed_sampling()
             raw, _info = self.model.transcribe(
                 samples, **_whisper_args(options), word_timestamps=True, condition_on_previous_text=False
             )

@@ -12,7 +12,6 @@ from transcribe.hallucination import (
     keep_segment,
 )
 from transcribe.segmenting import SpeechMap, split_segment
-from transcribe.vocabulary import load_vocabulary
 
 
 @pytest.mark.parametrize(
@@ -84,25 +83,6 @@ def test_sentences_split_without_pauses() -> None:
     pieces = split_segment("我要投诉。你们太慢了！", 0.0, 6.0, speech)
     assert [p[2] for p in pieces] == ["我要投诉。", "你们太慢了！"]
     assert pieces[0][1] == pieces[1][0]
-
-
-def test_vocabulary_has_domain_terms_and_extra_file(tmp_path) -> None:
-    extra = tmp_path / "terms.txt"
-    extra.write_text("# comment\n招财宝 100 n\n手续费\n", encoding="utf-8")
-    vocabulary = load_vocabulary(extra)
-    assert "手续费" in vocabulary.terms and "招财宝" in vocabulary.terms
-    assert vocabulary.terms.count("手续费") == 1
-
-
-def test_user_terms_reach_whisper_before_the_built_in_ones(tmp_path) -> None:
-    built_in = load_vocabulary(None)
-    assert len(built_in.terms) > 40  # more than the hotword cap on their own
-    extra = tmp_path / "terms.txt"
-    extra.write_text("招财宝\n安心贷\n手续费\n", encoding="utf-8")
-    hotwords = load_vocabulary(extra).hotwords().split()
-    assert hotwords[:3] == ["招财宝", "安心贷", "手续费"] and len(hotwords) == 40
-    assert hotwords[3:] == [t for t in built_in.terms if t != "手续费"][:37]
-    assert built_in.hotwords().split() == list(built_in.terms[:40])  # no user file: as before
 
 
 def test_spoken_script_follows_the_majority_and_never_mixes() -> None:
