@@ -13,8 +13,10 @@ Sets (each a list of real or domain recordings with references):
 its own VAD, language "zh" and the same initial prompt, nothing else. Every kesheng variant goes
 through transcribe_file, the path `kesheng transcribe` and the importer take. CER is scored without
 punctuation, in simplified characters, with numbers in one form on both sides (transcribe.quality).
---ablations adds one variant per decoding choice (built-in hotwords, 30 s windows, no re-decode of
-short windows, no correction), so each choice shows what it does on each set. --process times whole
+--ablations adds one variant per decoding choice (built-in hotwords, 15 s windows, no re-decode of
+short windows, no correction, no hallucination guards, no temperature fallback), so each choice
+shows what it does on each set. Sentence splitting only cuts text into utterances, so it cannot
+change a CER. --process times whole
 processes (`kesheng transcribe FILE` against a bare script), model load included.
 Writes bench/results/accuracy.json (or --out).
 """
@@ -138,6 +140,8 @@ def variants(base: Settings, ablations: bool) -> dict[str, Settings]:
             "kesheng, 15 s windows": base.model_copy(update={"asr_window_seconds": 15.0}),
             "kesheng, no re-decode of short windows": base.model_copy(update={"asr_min_chars_per_second": 0.0}),
             "kesheng, no correction": base.model_copy(update={"asr_correction": False}),
+            "kesheng, no guards": base.model_copy(update={"asr_guards": False}),
+            "kesheng, no temperature fallback": base.model_copy(update={"asr_temperature_fallback": False}),
         }
     return chosen
 

@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     asr_correction: bool = Field(
         True, description="after decoding, replace words that sound exactly like a vocabulary term (贵台 → 柜台)"
     )
+    asr_guards: bool = Field(True, description="drop subtitle credits, loops and text invented on silence")
+    asr_temperature_fallback: bool = Field(
+        True, description="Whisper's fallback: decode a doubtful window again, sampling at rising temperatures"
+    )
     asr_min_chars_per_second: float = Field(
         2.5, ge=0, description="a window decoded to fewer characters per second of speech is decoded again in halves"
     )

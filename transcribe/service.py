@@ -57,6 +57,8 @@ def decode_options(
         initial_prompt=settings.asr_initial_prompt or None,
         hotwords=hotwords,
         min_chars_per_second=settings.asr_min_chars_per_second,
+        guards=settings.asr_guards,
+        temperature_fallback=settings.asr_temperature_fallback,
     )
 
 
