@@ -13,11 +13,13 @@ Sets (each a list of real or domain recordings with references):
 its own VAD, language "zh" and the same initial prompt, nothing else. Every kesheng variant goes
 through transcribe_file, the path `kesheng transcribe` and the importer take. CER is scored without
 punctuation, in simplified characters, with numbers in one form on both sides (transcribe.quality).
---ablations adds one variant per decoding choice (built-in hotwords, 15 s windows, no re-decode of
+--ablations adds one variant per decoding choice (built-in hotwords of every industry, or of the
+domain recording's own industry, 15 s windows, no re-decode of
 short windows, no correction, no hallucination guards, no temperature fallback), so each choice
 shows what it does on each set. Sentence splitting only cuts text into utterances, so it cannot
 change a CER. --process times whole
-processes (`kesheng transcribe FILE` against a bare script), model load included.
+processes (`kesheng transcribe FILE` against a bare script, model load included) on four files: a
+52 s counter conversation, a 25 s real clip, the long-form recording and a 5 s domain sentence.
 Writes bench/results/accuracy.json (or --out).
 """
 
@@ -122,11 +124,21 @@ def bare(model, settings: Settings, batch_size: int = 0) -> Callable[[Path], str
     return run
 
 
-def kesheng(transcriber, settings: Settings) -> Callable[[Path], str]:  # type: ignore[no-untyped-def]
-    """The path `kesheng transcribe` takes, with these settings."""
+def kesheng(transcriber, settings: Settings, by_industry: bool = False) -> Callable[[Path], str]:  # type: ignore[no-untyped-def]
+    """The path `kesheng transcribe` takes, with these settings.
+
+    by_industry: each domain recording with KESHENG_ASR_INDUSTRY set to its own industry, as a
+    deployment whose branches name their industry runs (general recordings have none: no change).
+    """
+    industries = {
+        DATA / "domain_speech" / r["file"]: r["industry"] for r in _rows(DATA / "domain_speech" / "sentences.tsv")
+    }
 
     def run(path: Path) -> str:
-        return transcribe_file(path, transcriber, settings, roles=("unknown",)).text
+        chosen = settings
+        if by_industry and path in industries:
+            chosen = settings.model_copy(update={"asr_industry": industries[path]})
+        return transcribe_file(path, transcriber, chosen, roles=("unknown",)).text
 
     return run
 
@@ -184,7 +196,7 @@ def process_times(settings: Settings, path: Path, repeat: int) -> dict[str, floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ablations", action="store_true", help="one variant per decoding choice")
-    parser.add_argument("--process", action="store_true", help="time whole processes on one conversation")
+    parser.add_argument("--process", action="store_true", help="time whole processes on four files")
     parser.add_argument("--repeat", type=int, default=3, help="process timings per command (median)")
     parser.add_argument("--sets", nargs="*", help="only sets whose name starts with one of these")
     parser.add_argument("--model", default=None, help="Whisper model name or directory (default: settings)")
@@ -212,6 +224,8 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, object]:
     if args.sets:
         sets = {name: items for name, items in sets.items() if any(name.startswith(p) for p in args.sets)}
     runs = {name: kesheng(transcriber, s) for name, s in variants(settings, args.ablations).items()}
+    if args.ablations:
+        runs["kesheng, industry's built-in hotwords"] = kesheng(transcriber, settings, by_industry=True)
     runs["bare faster-whisper"] = bare(transcriber.model, settings, args.batch_size or 0)  # type: ignore[attr-defined]
     results: dict[str, dict[str, object]] = {}
     for name, items in sets.items():
@@ -231,10 +245,12 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, object]:
         "sets": results,
     }
     if args.process:
-        path, _ = conversation(work)
-        report["process"] = {"file": f"{_duration(path):.0f} s counter conversation"} | process_times(
-            settings, path, args.repeat
-        )
+        files = [conversation(work)[0], FIXTURES / "real" / "zh_rapidasr_0478_00017_long.wav", long_recording(work)]
+        files.append(FIXTURES / "audio" / "counter_complaint_fees.wav")
+        report["process"] = [
+            {"file": path.name, "seconds": round(_duration(path), 1)} | process_times(settings, path, args.repeat)
+            for path in files
+        ]
     return report
 
 

@@ -34,7 +34,7 @@ class DecodeOptions:
     guards: bool = True  # the hallucination checks of transcribe/hallucination.py
     # Whisper's fallback: a window whose text is too repetitive or unlikely is decoded again, sampling
     # at rising temperatures. Off: one greedy-or-beam pass at temperature 0.
-    temperature_fallback: bool = True
+    temperature_fallback: bool = False
     limits: HallucinationLimits = field(default_factory=HallucinationLimits)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -86,7 +87,7 @@ def transcribe_audio(
     roles: tuple[str, ...],
     script: OutputScript,
     file: str = "",
-    rules: TextRules = TextRules(),
+    rules: TextRules | Future[TextRules] = TextRules(),
 ) -> Transcript:
     """Transcribe each channel, label it with its role, merge by start time, unify the script, apply the rules."""
     if len(audio.channels) > 1 and len(roles) < len(audio.channels):
@@ -100,7 +101,8 @@ def transcribe_audio(
             languages.append(result.language)
         segments += [replace(s, channel=index, role=role) for s in result.segments]
     segments.sort(key=lambda s: (s.start, s.channel))
-    texts = [rules.apply(text) for text in unify_script([s.text for s in segments], script)]
+    ready = rules.result() if isinstance(rules, Future) else rules
+    texts = [ready.apply(text) for text in unify_script([s.text for s in segments], script)]
     segments = [replace(s, text=t) for s, t in zip(segments, texts, strict=True)]
     warnings = ("audio ended early (truncated file); transcribed what decoded",) if audio.truncated else ()
     return Transcript(
@@ -127,5 +129,6 @@ def transcribe_file(
     options = decode_options(settings, branch, transcriber)
     if beam_size is not None:
         options = replace(options, beam_size=beam_size)
-    rules = TextRules.of(settings)
-    return transcribe_audio(audio, transcriber, options, roles, settings.output_script, str(path), rules)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        rules = pool.submit(TextRules.of, settings)  # pypinyin loads (0.2-0.4 s, once) while Whisper decodes
+        return transcribe_audio(audio, transcriber, options, roles, settings.output_script, str(path), rules)
