@@ -26,6 +26,10 @@ from transcribe.numbers import normalise_numbers, spoken_int
         ("十二月七号下午三点半", "12月7号下午3点半"),
         ("下午三点十五分", "下午3点15分"),
         ("利率百分之三点五", "利率3.5%"),
+        ("这款六十五岁的大概一千八", "这款65岁的大概一千八"),
+        ("等了二十分钟", "等了20分钟"),
+        ("排了三十多个人", "排了30多个人"),
+        ("住在十二楼", "住在12楼"),
     ],
 )
 def test_spoken_numbers_are_written_in_digits(spoken: str, written: str) -> None:
