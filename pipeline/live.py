@@ -150,6 +150,7 @@ def _store_upload(
     params: dict[str, object] = {
         "channel": upload.mode,
         "roles": [upload.role],
+        "branch": device.branch.code if device.branch else None,  # picks the branch's vocabulary
         "live": {"capture_session_id": capture.id, "offset": offset, "key": key},
     }
     job = enqueue_import(session, recording, services.asr_name, params, priority=LIVE_PRIORITY).job

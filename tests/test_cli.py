@@ -164,8 +164,9 @@ def test_import_to_a_running_server(server: tuple[str, dict[str, str]], tmp_path
     assert result.returncode == 0, result.stdout + result.stderr
     assert " done " in result.stdout
     listed = httpx.get(f"{url}/api/v1/complaints", headers={"X-API-Key": API_KEY}).json()
-    assert listed["total"] == 1 and listed["items"][0]["customer"] == "C9"
-    assert listed["items"][0]["category"] == "fees"
+    # One clip, two complaint sentences: one or two rows (until complaints are grouped into cases).
+    assert 1 <= listed["total"] <= 2 and {i["customer"] for i in listed["items"]} == {"C9"}
+    assert "fees" in {i["category"] for i in listed["items"]}
     wrong_key = run(["import", str(AUDIO / "counter_praise.wav"), "--server", url, "--api-key", "nope"], client_env)
     assert wrong_key.returncode == 1 and "401" in wrong_key.stdout
 
