@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     asr_batch_size: int = Field(
         0,
         ge=0,
-        description="above 1: faster-whisper's batched pipeline, this many clips per call; "
+        description="above 1: faster-whisper's batched pipeline, this many windows per call; "
         "0: 8 on a GPU, 1 (not batched) on CPU, where batching measured slower",
     )
     asr_language: str | None = Field("zh", description="None lets Whisper detect")

@@ -24,8 +24,8 @@ class DecodeOptions:
     hotwords: str | None = None
     vad: bool = True
     window_seconds: float = 30.0  # speech decoded per call, cut at pauses (see pack_windows)
-    # Above 1: every speech clip its own window, this many per model call. 0: GPU_BATCH_SIZE on a
-    # GPU; on CPU one (a window per clip costs twice the CPU time of packed windows, measured).
+    # Above 1: faster-whisper's batched pipeline over the same windows, this many per model call.
+    # 0: GPU_BATCH_SIZE on a GPU, none on CPU (where batching measured no faster).
     batch_size: int = 0
     # A window of several clips that comes back with fewer characters per second of speech than this
     # was partly skipped (Whisper wrote one segment and jumped to the window's end): it is decoded
@@ -165,9 +165,7 @@ class WhisperTranscriber:
                 decoded, language = self._decode_batched(packed, windows, replace(options, batch_size=batch_size))
                 decoded = self._redo_short_windows(packed, windows, clips, decoded, options)
             else:
-                decoded, language = self._decode(
-                    packed, pack_windows(speech_map, options.window_seconds), options, clips
-                )
+                decoded, language = self._decode(packed, windows, options, clips)
         kept = []
         for seg in decoded:
             text = seg.text.strip()
