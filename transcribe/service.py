@@ -102,7 +102,8 @@ def transcribe_audio(
         segments += [replace(s, channel=index, role=role) for s in result.segments]
     segments.sort(key=lambda s: (s.start, s.channel))
     ready = rules.result() if isinstance(rules, Future) else rules
-    texts = [ready.apply(text) for text in unify_script([s.text for s in segments], script)]
+    # The rules first: the vocabulary is simplified, and the script conversion comes last.
+    texts = unify_script([ready.apply(s.text) for s in segments], script)
     segments = [replace(s, text=t) for s, t in zip(segments, texts, strict=True)]
     warnings = ("audio ended early (truncated file); transcribed what decoded",) if audio.truncated else ()
     return Transcript(
