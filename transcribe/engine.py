@@ -167,6 +167,7 @@ class WhisperTranscriber:
             else:
                 decoded, language = self._decode(packed, windows, options, clips)
         kept = []
+        duration = round(samples.size / SAMPLE_RATE, 2)
         for seg in decoded:
             text = seg.text.strip()
             if options.guards:
@@ -176,9 +177,14 @@ class WhisperTranscriber:
                     continue
                 text = strip_repetition(text, options.limits.max_repeats)
             for start, end, piece in split_segment(text, seg.start, seg.end, speech_map):
+                end = min(end, duration)  # Whisper's last timestamp can run past the audio
                 kept.append(
                     Segment(
-                        start=start, end=end, text=piece, avg_logprob=seg.avg_logprob, no_speech_prob=seg.no_speech_prob
+                        start=min(start, end),
+                        end=end,
+                        text=piece,
+                        avg_logprob=seg.avg_logprob,
+                        no_speech_prob=seg.no_speech_prob,
                     )
                 )
         return ChannelResult(tuple(kept), language)
