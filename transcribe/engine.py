@@ -213,8 +213,8 @@ class WhisperTranscriber:
         language = options.language
         for start, end in windows:
             segments, language = self._decode_window(packed, start, end, options)
-            edges = [e for _, e in clips if start < e < end]
-            if edges and _chars(segments) < options.min_chars_per_second * (end - start):
+            edges = _short_window_edges(segments, start, end, clips, options)
+            if edges:
                 middle = min(edges, key=lambda e: abs(e - (start + end) / 2))
                 halves, _ = self._decode(packed, [(start, middle), (middle, end)], options, clips)
                 if _chars(halves) > _chars(segments):
@@ -227,8 +227,7 @@ class WhisperTranscriber:
         redone = []
         for start, end in windows:
             mine = [seg for seg in decoded if start - 0.01 <= seg.start < end]
-            edges = [e for _, e in clips if start < e < end]
-            if edges and _chars(mine) < options.min_chars_per_second * (end - start):
+            if _short_window_edges(mine, start, end, clips, options):
                 halves, _ = self._decode(packed, [(start, end)], options, clips)
                 mine = halves if _chars(halves) > _chars(mine) else mine
             redone += mine
@@ -266,3 +265,9 @@ class WhisperTranscriber:
 
 def _chars(segments) -> int:  # type: ignore[no-untyped-def]
     return sum(len(seg.text.strip()) for seg in segments)
+
+
+def _short_window_edges(segments, start: float, end: float, clips, options: DecodeOptions) -> list[float]:  # type: ignore[no-untyped-def]
+    """The pauses inside a window whose text is too short for its speech (none: keep the text as it is)."""
+    edges = [e for _, e in clips if start < e < end]
+    return edges if edges and _chars(segments) < options.min_chars_per_second * (end - start) else []
