@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from itertools import groupby
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,10 @@ def interaction_utterances(server: Server, interaction_id: int) -> list[dict]:
     return server.api.get(f"/api/v1/interactions/{interaction_id}").json()["utterances"]
 
 
+def fees_complaints(server: Server) -> list[dict]:
+    return [c for c in server.api.get("/api/v1/complaints").json()["items"] if c["category"] == "fees"]
+
+
 def test_counter_microphone_to_customer_record(server: Server, tmp_path: Path) -> None:
     env = server.enrol(tmp_path)
     visit = mono_visit(tmp_path / "visit.wav")
@@ -28,15 +33,15 @@ def test_counter_microphone_to_customer_record(server: Server, tmp_path: Path) -
         agent = AgentProcess(env, tmp_path / "agent.log", "--device", monitor, "--customer", "C-100")
         agent.wait_capturing()
         play("kesheng_live_mono", visit)
-        complaints = server.wait_for(lambda: server.api.get("/api/v1/complaints").json()["items"])
+        complaints = server.wait_for(lambda: fees_complaints(server))
         assert agent.stop() == 0
     keys = agent.spooled_keys()
     assert len(keys) == len(VISIT), agent.log_path.read_text()
     assert sorted(server.wait_for(lambda: len(server.stored_keys()) == len(keys) and server.stored_keys())) == sorted(
         keys
     )
-    complaint = complaints[0]
-    assert complaint["customer"] == "C-100" and complaint["branch"] == "BJ01" and complaint["category"] == "fees"
+    complaint = complaints[0]  # Whisper may write the complaint as one sentence or two; one of them is about fees
+    assert complaint["customer"] == "C-100" and complaint["branch"] == "BJ01"
     utterances = interaction_utterances(server, complaint["interaction_id"])
     heard = "".join(u["text"] for u in utterances)
     expected = "".join(TEXTS[f"{name}.wav"] for name in VISIT)
@@ -60,10 +65,11 @@ def test_mic_array_roles_and_combined_customer_channels(server: Server, tmp_path
         assert agent.stop() == 0
     sessions = server.api.get("/api/v1/capture-sessions").json()
     utterances = interaction_utterances(server, sessions[0]["interaction_id"])
-    assert [u["role"] for u in utterances] == ["staff", "customer", "staff", "customer"], utterances
+    heard = [(role, "".join(u["text"] for u in turn)) for role, turn in groupby(utterances, key=lambda u: u["role"])]
+    assert [role for role, _ in heard] == ["staff", "customer", "staff", "customer"], heard  # a turn may be 2 sentences
     turns = [t.split(":", 1)[1] for t in TEXTS["call_stereo_8k.wav"].split(" | ")]
-    for utterance, text in zip(utterances, turns, strict=True):
-        assert cer(text, utterance["text"]) < 0.3, (text, utterance["text"])
+    for (_, said), text in zip(heard, turns, strict=True):
+        assert cer(text, said) < 0.3, (text, said)
     complaints = server.api.get("/api/v1/complaints").json()["items"]
     assert complaints and all("抱歉" not in c["text"] for c in complaints)  # the staff apology is no complaint
 
