@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from transcribe.continuation import resume_point, trim_overlap
 from transcribe.hallucination import HallucinationLimits, echoes_prompt, keep_segment, strip_repetition
 from transcribe.model import ModelSpec, load_whisper
 from transcribe.segmenting import SpeechMap, split_segment
@@ -27,9 +28,9 @@ class DecodeOptions:
     # Above 1: faster-whisper's batched pipeline over the same windows, this many per model call.
     # 0: GPU_BATCH_SIZE on a GPU, none on CPU (where batching measured no faster).
     batch_size: int = 0
-    # A window of several clips that comes back with fewer characters per second of speech than this
-    # was partly skipped (Whisper wrote one segment and jumped to the window's end): it is decoded
-    # again in two halves cut at a pause. 0 turns the check off.
+    # A segment with fewer characters per second than this over a pause, or text that stops before
+    # the window's speech does, means Whisper skipped speech: decoding goes on from the pause where
+    # its text ends (transcribe/continuation.py). 0 turns the check off.
     min_chars_per_second: float = 2.5
     guards: bool = True  # the hallucination checks of transcribe/hallucination.py
     # Whisper's fallback: a window whose text is too repetitive or unlikely is decoded again, sampling
@@ -206,32 +207,39 @@ class WhisperTranscriber:
         """One window after another, each ending at a pause; segment times in packed time.
 
         Each window is its own call: faster-whisper's clip_timestamps can seek past a clip's end and
-        then repeat one segment dozens of times. A window that comes back too short for its speech is
-        decoded again in halves (see DecodeOptions.min_chars_per_second).
+        then repeat one segment dozens of times.
         """
         decoded = []
         language = options.language
         for start, end in windows:
             segments, language = self._decode_window(packed, start, end, options)
-            edges = _short_window_edges(segments, start, end, clips, options)
-            if edges:
-                middle = min(edges, key=lambda e: abs(e - (start + end) / 2))
-                halves, _ = self._decode(packed, [(start, middle), (middle, end)], options, clips)
-                if _chars(halves) > _chars(segments):
-                    segments = halves
-            decoded += segments
+            decoded += self._go_on(packed, segments, start, end, clips, options)
         return decoded, language
 
+    def _go_on(self, packed, segments, start: float, end: float, clips, options: DecodeOptions):  # type: ignore[no-untyped-def]
+        """A window's segments, decoding on from the pause where Whisper stopped writing until it is whole.
+
+        (see transcribe/continuation.py and DecodeOptions.min_chars_per_second)
+        """
+        pauses = [e for _, e in clips]
+        whole = []
+        while True:
+            kept, resume = resume_point(segments, start, end, pauses, options.min_chars_per_second)
+            whole += kept
+            if resume is None:
+                return whole
+            start = resume
+            segments, _ = self._decode_window(packed, start, end, options)
+            if segments and whole:
+                segments[0] = replace(segments[0], text=trim_overlap(whole[-1].text, segments[0].text.strip()))
+
     def _redo_short_windows(self, packed, windows, clips, decoded, options: DecodeOptions):  # type: ignore[no-untyped-def]
-        """Batched output (one segment per window) with each too-short window decoded again in halves."""
-        redone = []
+        """Batched output (one segment per window), each window decoded on where its text stopped short."""
+        whole = []
         for start, end in windows:
             mine = [seg for seg in decoded if start - 0.01 <= seg.start < end]
-            if _short_window_edges(mine, start, end, clips, options):
-                halves, _ = self._decode(packed, [(start, end)], options, clips)
-                mine = halves if _chars(halves) > _chars(mine) else mine
-            redone += mine
-        return redone
+            whole += self._go_on(packed, mine, start, end, clips, options)
+        return whole
 
     def _decode_window(self, packed: np.ndarray, start: float, end: float, options: DecodeOptions):  # type: ignore[no-untyped-def]
         audio = packed[round(start * SAMPLE_RATE) : round(end * SAMPLE_RATE)]
@@ -261,13 +269,3 @@ class WhisperTranscriber:
             without_timestamps=True,
         )
         return list(raw), info.language
-
-
-def _chars(segments) -> int:  # type: ignore[no-untyped-def]
-    return sum(len(seg.text.strip()) for seg in segments)
-
-
-def _short_window_edges(segments, start: float, end: float, clips, options: DecodeOptions) -> list[float]:  # type: ignore[no-untyped-def]
-    """The pauses inside a window whose text is too short for its speech (none: keep the text as it is)."""
-    edges = [e for _, e in clips if start < e < end]
-    return edges if edges and _chars(segments) < options.min_chars_per_second * (end - start) else []
