@@ -79,7 +79,7 @@ class Settings(BaseSettings):
         "(measured: no CER gain on any set, up to 7x the CPU on hard audio)",
     )
     asr_min_chars_per_second: float = Field(
-        2.5, ge=0, description="text thinner than this over a pause means skipped speech; decoding goes on there"
+        2.0, ge=0, description="text thinner than this over a pause means skipped speech; decoding goes on there"
     )
     model_cache: Path | None = Field(None, description="where the bundled model is assembled; default data_dir/models")
 

@@ -31,7 +31,7 @@ class DecodeOptions:
     # A segment with fewer characters per second than this over a pause, or text that stops before
     # the window's speech does, means Whisper skipped speech: decoding goes on from the pause where
     # its text ends (transcribe/continuation.py). 0 turns the check off.
-    min_chars_per_second: float = 2.5
+    min_chars_per_second: float = 2.0
     guards: bool = True  # the hallucination checks of transcribe/hallucination.py
     # Whisper's fallback: a window whose text is too repetitive or unlikely is decoded again, sampling
     # at rising temperatures. Off: one greedy-or-beam pass at temperature 0.
@@ -170,13 +170,9 @@ class WhisperTranscriber:
         kept = []
         duration = round(samples.size / SAMPLE_RATE, 2)
         for seg in decoded:
-            text = seg.text.strip()
-            if options.guards:
-                if echoes_prompt(text, options.initial_prompt) or not keep_segment(
-                    text, seg.no_speech_prob, seg.avg_logprob, seg.compression_ratio, options.limits
-                ):
-                    continue
-                text = strip_repetition(text, options.limits.max_repeats)
+            text = _guarded_text(seg, options)
+            if not text:
+                continue
             for start, end, piece in split_segment(text, seg.start, seg.end, speech_map):
                 end = min(end, duration)  # Whisper's last timestamp can run past the audio
                 kept.append(
@@ -219,19 +215,18 @@ class WhisperTranscriber:
     def _go_on(self, packed, segments, start: float, end: float, clips, options: DecodeOptions):  # type: ignore[no-untyped-def]
         """A window's segments, decoding on from the pause where Whisper stopped writing until it is whole.
 
-        (see transcribe/continuation.py and DecodeOptions.min_chars_per_second)
+        The text decoded on replaces what Whisper wrote after that pause only where it holds more
+        that passes the guards (a second decode can loop where the first did not).
         """
-        pauses = [e for _, e in clips]
-        whole = []
-        while True:
-            kept, resume = resume_point(segments, start, end, pauses, options.min_chars_per_second)
-            whole += kept
-            if resume is None:
-                return whole
-            start = resume
-            segments, _ = self._decode_window(packed, start, end, options)
-            if segments and whole:
-                segments[0] = replace(segments[0], text=trim_overlap(whole[-1].text, segments[0].text.strip()))
+        kept, resume = resume_point(segments, start, end, [e for _, e in clips], options.min_chars_per_second)
+        if resume is None:
+            return kept
+        rest = segments[len(kept) :]
+        more, _ = self._decode_window(packed, resume, end, options)
+        if more:
+            more[0] = replace(more[0], text=trim_overlap(kept[-1].text, more[0].text.strip()))
+        more = self._go_on(packed, more, resume, end, clips, options)
+        return kept + (more if _guarded_chars(more, options) > _guarded_chars(rest, options) else rest)
 
     def _redo_short_windows(self, packed, windows, clips, decoded, options: DecodeOptions):  # type: ignore[no-untyped-def]
         """Batched output (one segment per window), each window decoded on where its text stopped short."""
@@ -269,3 +264,19 @@ class WhisperTranscriber:
             without_timestamps=True,
         )
         return list(raw), info.language
+
+
+def _guarded_text(seg, options: DecodeOptions) -> str:  # type: ignore[no-untyped-def]
+    """A segment's text as the hallucination guards leave it ("" where they drop it)."""
+    text = seg.text.strip()
+    if not options.guards:
+        return text
+    if echoes_prompt(text, options.initial_prompt) or not keep_segment(
+        text, seg.no_speech_prob, seg.avg_logprob, seg.compression_ratio, options.limits
+    ):
+        return ""
+    return strip_repetition(text, options.limits.max_repeats)
+
+
+def _guarded_chars(segments, options: DecodeOptions) -> int:  # type: ignore[no-untyped-def]
+    return sum(len(_guarded_text(seg, options)) for seg in segments)
