@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
 # Run the whole test suite: installs what it needs (venv, PostgreSQL, PulseAudio, PortAudio, Redis, RabbitMQ)
 # and starts PostgreSQL itself; the device tests start PulseAudio, the queue tests their own brokers.
+#   scripts/test.sh --fast   the pure logic only: no Whisper, no processes, no system services, no
+#                            PostgreSQL (the tests' markers, see tests/conftest.py); a few minutes
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
+
+PACKAGES=(capture transcribe nlp store api pipeline kesheng devices)
+if [ "${1:-}" = "--fast" ]; then
+  shift
+  .venv/bin/ruff check "${PACKAGES[@]}" tests tools bench
+  exec .venv/bin/python -m pytest -q -m "not (whisper or process or pulse or postgres or browser or slow)" "$@"
+fi
 
 # System packages the tests use for real: PostgreSQL, PulseAudio + PortAudio for audio devices,
 # Redis and RabbitMQ for the Dramatiq queue, Chromium (and CJK fonts) for the browser tests.
@@ -29,7 +38,7 @@ if [ -z "${KESHENG_TEST_POSTGRES_URL:-}" ]; then
   export KESHENG_TEST_POSTGRES_URL="postgresql+psycopg://kesheng:kesheng@127.0.0.1:${KESHENG_PG_PORT:-55432}/kesheng_test"
 fi
 
-.venv/bin/ruff check capture transcribe nlp store api pipeline kesheng devices tests tools bench
-.venv/bin/ruff format --check --quiet capture transcribe nlp store api pipeline kesheng devices tests tools bench
-.venv/bin/mypy capture transcribe nlp store api pipeline kesheng devices
+.venv/bin/ruff check "${PACKAGES[@]}" tests tools bench
+.venv/bin/ruff format --check --quiet "${PACKAGES[@]}" tests tools bench
+.venv/bin/mypy "${PACKAGES[@]}"
 .venv/bin/python -m pytest "$@"

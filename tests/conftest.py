@@ -21,6 +21,29 @@ FIXTURES = Path(__file__).parent / "fixtures"
 AUDIO = FIXTURES / "audio"
 REAL = FIXTURES / "real"
 
+# What a fixture needs beyond Python and the repository. Every test that uses one is marked with it,
+# so `scripts/test.sh --fast` can leave out all that loads Whisper, starts processes or needs a
+# system service; a test file that starts processes itself carries `pytestmark = pytest.mark.process`.
+FIXTURE_NEEDS = {
+    "transcriber": "whisper",
+    "services": "whisper",
+    "server": "process",
+    "pulse": "pulse",
+    "null_sinks": "pulse",
+    "cluster": "process",
+    "browser": "browser",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        needs = {need for name, need in FIXTURE_NEEDS.items() if name in getattr(item, "fixturenames", ())}
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("database_url") == "postgres":
+            needs.add("postgres")
+        for need in sorted(needs):
+            item.add_marker(need)
+
 
 @pytest.fixture(scope="session")
 def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:

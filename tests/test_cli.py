@@ -17,6 +17,8 @@ from tests.live import API_KEY, kesheng_env, run_cli, server_process
 _env = kesheng_env
 run = run_cli
 
+pytestmark = pytest.mark.process  # every test runs `kesheng` as a user would
+
 
 @pytest.fixture
 def env(tmp_path: Path, model_cache: Path) -> dict[str, str]:

@@ -10,6 +10,8 @@ import pytest
 
 from tests.live import KESHENG, kesheng_env
 
+pytestmark = pytest.mark.process
+
 
 @pytest.fixture
 def env(tmp_path: Path, model_cache: Path) -> dict[str, str]:

@@ -12,6 +12,8 @@ from store.db import Database
 from store.models import AuditEntry, Branch
 from tests.live import kesheng_env, run_cli
 
+pytestmark = pytest.mark.process  # every test runs `kesheng` as a user would
+
 
 @pytest.fixture
 def env(tmp_path: Path, model_cache: Path) -> dict[str, str]:

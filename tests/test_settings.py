@@ -44,6 +44,7 @@ def test_bad_values_are_refused() -> None:
         Settings(output_script="klingon", _env_file=None)
 
 
+@pytest.mark.process
 def test_cli_reports_bad_settings_without_a_traceback(tmp_path: Path) -> None:
     env = {**os.environ, "KESHENG_OUTPUT_SCRIPT": "klingon", "KESHENG_DATA_DIR": str(tmp_path)}
     result = subprocess.run(

@@ -12,8 +12,6 @@ from store.models import AuditEntry, CaptureSession, utcnow
 from tests.conftest import AUDIO
 from tests.workspace import PASSWORD, Imported, World, bearer
 
-pytestmark = pytest.mark.slow
-
 
 def _audit_rows(services: Services) -> list[AuditEntry]:
     with services.db.transaction() as session:

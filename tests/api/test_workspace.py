@@ -31,8 +31,6 @@ from store.privacy import purge_expired_audio
 from tests.conftest import AUDIO
 from tests.workspace import World, add_users, bearer, import_file
 
-pytestmark = pytest.mark.slow
-
 
 def test_search_finds_a_word_inside_a_sentence(world: World) -> None:
     client, imported, tokens = world

@@ -11,6 +11,7 @@ from tests.capture.scenes import mono_visit
 from tests.live import AgentProcess, Server, kesheng_env, null_sink, play, pulseaudio_ready, run_cli
 
 
+@pytest.mark.process
 def test_agent_argument_errors(tmp_path: Path, model_cache: Path) -> None:
     env = kesheng_env(tmp_path / "data", model_cache, KESHENG_AGENT_DIR=str(tmp_path / "agent"))
     cases = [

@@ -79,6 +79,7 @@ WRITER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.process
 def test_sigkill_mid_write_never_leaves_a_broken_entry(tmp_path: Path) -> None:
     root = tmp_path / "spool"
     rng = random.Random(4)
@@ -124,6 +125,7 @@ def test_full_disk_stops_loudly_and_keeps_what_was_spooled(tiny_disk: Path) -> N
     assert not list(spool.pending.glob("*.tmp"))
 
 
+@pytest.mark.process
 def test_agent_status_json_contract(tmp_path: Path) -> None:
     import json
 

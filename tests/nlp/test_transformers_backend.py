@@ -59,6 +59,7 @@ def _train_tiny_intent_model(directory: Path) -> list[tuple[str, str]]:
     return rows
 
 
+@pytest.mark.slow  # trains a tiny BERT
 def test_directory_model_is_loaded_and_its_labels_mapped(tmp_path: Path) -> None:
     rows = _train_tiny_intent_model(tmp_path / "models" / "intent")
     classifier = TransformersClassifier(tmp_path / "models" / "intent", "intent")
@@ -75,6 +76,7 @@ def test_directory_model_is_loaded_and_its_labels_mapped(tmp_path: Path) -> None
     assert analyzer.analyze(text).intent.label == label
 
 
+@pytest.mark.slow  # trains a tiny BERT
 def test_wrong_labels_are_refused(tmp_path: Path) -> None:
     directory = tmp_path / "sentiment"
     _train_tiny_intent_model(directory)  # intent labels in a sentiment slot

@@ -21,7 +21,6 @@ SHOTS = Path(os.environ.get("KESHENG_SCREENSHOTS", Path(__file__).parent.parent 
 PASSWORD = "review-pass-1"
 
 pytestmark = [
-    pytest.mark.slow,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (scripts/test.sh installs it)"),
 ]
 
