@@ -11,13 +11,12 @@ import httpx
 import pytest
 
 from tests import badfiles
+from tests.cli import invoke
 from tests.conftest import AUDIO, REAL
 from tests.live import API_KEY, kesheng_env, run_cli, server_process
 
 _env = kesheng_env
 run = run_cli
-
-pytestmark = pytest.mark.process  # every test runs `kesheng` as a user would
 
 
 @pytest.fixture
@@ -25,6 +24,7 @@ def env(tmp_path: Path, model_cache: Path) -> dict[str, str]:
     return _env(tmp_path / "data", model_cache)
 
 
+@pytest.mark.process
 def test_analyze_jsonl_contract(env: dict[str, str]) -> None:
     lines = "你们的柜员态度太差了，我要投诉，电话13912345678\n\n請問信用卡年費怎麼收\n"
     result = run(["analyze", "--jsonl"], env, stdin=lines)
@@ -40,6 +40,7 @@ def test_analyze_jsonl_contract(env: dict[str, str]) -> None:
     assert rows[1]["intent"]["label"] == "inquiry" and rows[1]["complaint"]["flag"] is False
 
 
+@pytest.mark.process
 def test_transcribe_json_contract(env: dict[str, str], tmp_path: Path) -> None:
     files = [AUDIO / "counter_complaint_fees.wav", AUDIO / "call_stereo_8k.wav"]
     result = run(["transcribe", *map(str, files), "--json"], env)
@@ -54,6 +55,7 @@ def test_transcribe_json_contract(env: dict[str, str], tmp_path: Path) -> None:
     assert {s["role"] for s in rows[1]["segments"]} == {"staff", "customer"}
 
 
+@pytest.mark.process
 def test_transcribe_with_a_branchs_vocabulary(env: dict[str, str], tmp_path: Path) -> None:
     vocabulary = tmp_path / "terms.txt"
     vocabulary.write_text("[branch TJ01]\n滨海新区\n", encoding="utf-8")
@@ -66,6 +68,7 @@ def test_transcribe_with_a_branchs_vocabulary(env: dict[str, str], tmp_path: Pat
     assert broken.returncode == 1 and "line 2" in broken.stderr and "Traceback" not in broken.stderr
 
 
+@pytest.mark.process
 def test_transcribe_bad_files_report_and_continue(env: dict[str, str], tmp_path: Path) -> None:
     files = [badfiles.empty(tmp_path), tmp_path / "missing.wav", AUDIO / "counter_praise.wav"]
     result = run(["transcribe", *map(str, files), "--json"], env)
@@ -76,6 +79,7 @@ def test_transcribe_bad_files_report_and_continue(env: dict[str, str], tmp_path:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.process
 def test_import_folder_and_manifest_then_complaints(env: dict[str, str], tmp_path: Path) -> None:
     folder = tmp_path / "batch" / "nested"
     folder.mkdir(parents=True)
@@ -124,7 +128,7 @@ def test_import_folder_and_manifest_then_complaints(env: dict[str, str], tmp_pat
     ],
 )
 def test_import_argument_errors(env: dict[str, str], args: list[str], message: str) -> None:
-    result = run(args, env)
+    result = invoke(args, env)
     assert result.returncode != 0
     assert message in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
@@ -133,10 +137,10 @@ def test_import_argument_errors(env: dict[str, str], args: list[str], message: s
 def test_bad_manifest(env: dict[str, str], tmp_path: Path) -> None:
     manifest = tmp_path / "m.csv"
     manifest.write_text("file,customer\nx.wav,C1\n", encoding="utf-8")
-    result = run(["import", str(manifest)], env)
+    result = invoke(["import", str(manifest)], env)
     assert result.returncode == 1 and "needs a 'path' column" in result.stderr
     manifest.write_bytes(b"path\n\xff\xfe\x00garbage")
-    assert run(["import", str(manifest)], env).returncode == 1
+    assert invoke(["import", str(manifest)], env).returncode == 1
 
 
 @pytest.fixture
@@ -173,6 +177,7 @@ def test_import_to_a_running_server(server: tuple[str, dict[str, str]], tmp_path
     assert wrong_key.returncode == 1 and "401" in wrong_key.stdout
 
 
+@pytest.mark.process
 def test_oversized_and_truncated_inputs_through_the_cli(tmp_path: Path, model_cache: Path) -> None:
     limited = _env(tmp_path / "data", model_cache, KESHENG_MAX_AUDIO_SECONDS="2")
     result = run(["import", str(AUDIO / "counter_praise.wav"), "--channel", "counter"], limited)

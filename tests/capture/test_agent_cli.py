@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from tests.capture.scenes import mono_visit
+from tests.cli import invoke
 from tests.live import AgentProcess, Server, kesheng_env, null_sink, play, pulseaudio_ready, run_cli
 
 
-@pytest.mark.process
 def test_agent_argument_errors(tmp_path: Path, model_cache: Path) -> None:
     env = kesheng_env(tmp_path / "data", model_cache, KESHENG_AGENT_DIR=str(tmp_path / "agent"))
     cases = [
@@ -23,13 +23,13 @@ def test_agent_argument_errors(tmp_path: Path, model_cache: Path) -> None:
         (["agent", "upload"], "not enrolled"),
     ]
     for args, message in cases:
-        result = run_cli(args, env, timeout=60)
+        result = invoke(args, env)
         assert result.returncode != 0, args
         assert message in result.stderr, (args, result.stderr)
     assert not (tmp_path / "agent").exists()  # a mistake leaves nothing behind
     (tmp_path / "agent").mkdir()
     (tmp_path / "agent" / "device.json").write_text("{not json")
-    broken = run_cli(["agent", "upload"], env)
+    broken = invoke(["agent", "upload"], env)
     assert broken.returncode == 1 and "enrol again" in broken.stderr
 
 
