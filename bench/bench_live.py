@@ -40,9 +40,10 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select  # noqa: E402
 
+from audio import wav_bytes  # noqa: E402
 from bench.bench_pipeline import machine  # noqa: E402
 from capture.cutter import CutterOptions  # noqa: E402
-from capture.spool import Spool, SpooledUtterance, wav_bytes  # noqa: E402
+from capture.spool import Spool, SpooledUtterance  # noqa: E402
 from capture.uploader import Uploader  # noqa: E402
 from kesheng.settings import Settings  # noqa: E402
 from store.db import Database  # noqa: E402

@@ -36,8 +36,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from audio import decode_audio  # noqa: E402
 from bench.bench_pipeline import machine  # noqa: E402
-from capture.audio import decode_audio  # noqa: E402
 from nlp.analyzer import Analyzer  # noqa: E402
 from nlp.classify import DEFAULT_MODEL_FILE  # noqa: E402
 from nlp.corpus import heldout_conversations  # noqa: E402

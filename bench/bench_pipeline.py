@@ -30,7 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from capture.audio import decode_audio  # noqa: E402
+from audio import decode_audio  # noqa: E402
 from kesheng.settings import Settings  # noqa: E402
 from nlp.analyzer import Analyzer  # noqa: E402
 from nlp.corpus import heldout_conversations  # noqa: E402

@@ -1,5 +1,2 @@
-"""Getting audio in: decoding recorded files, and the capture agent's durable spool."""
-
-from capture.audio import DecodedAudio, decode_audio, file_sha256, probe_audio
-
-__all__ = ["DecodedAudio", "decode_audio", "file_sha256", "probe_audio"]
+"""The capture agent: records counter microphones, arrays and headsets, keeps every utterance in a
+durable spool on disk, and uploads it to the server."""

@@ -23,10 +23,11 @@ import httpx
 import numpy as np
 import soxr
 
+from audio import SAMPLE_RATE, wav_bytes
 from capture.channels import ChannelMap, Combine, assign
-from capture.cutter import RATE, CutterOptions, CutUtterance, UtteranceCutter
+from capture.cutter import CutterOptions, CutUtterance, UtteranceCutter
 from capture.source import AudioSource
-from capture.spool import Spool, SpooledUtterance, SpoolFullError, wav_bytes
+from capture.spool import Spool, SpooledUtterance, SpoolFullError
 from capture.uploader import DeviceRefusedError, Uploader
 from capture.vad import FRAME, StreamingVad
 from kesheng import __version__
@@ -195,8 +196,8 @@ class Agent:
             return False
         self._missing_logged = -math.inf
         self._resampler = (
-            soxr.ResampleStream(self.source.rate, RATE, self.source.channels, dtype="float32")
-            if self.source.rate != RATE
+            soxr.ResampleStream(self.source.rate, SAMPLE_RATE, self.source.channels, dtype="float32")
+            if self.source.rate != SAMPLE_RATE
             else None
         )
         self._pending = np.zeros((0, self.source.channels), dtype=np.float32)
@@ -251,13 +252,13 @@ class Agent:
         role, mono = assign(cut.samples, mapping, self.config.combine)
         audio = wav_bytes(mono)
         wall, at = self._anchor
-        started = max(wall + timedelta(seconds=(cut.start - at) / RATE), self.session_started)
+        started = max(wall + timedelta(seconds=(cut.start - at) / SAMPLE_RATE), self.session_started)
         meta = SpooledUtterance(
             device_id=self.config.device_id,
             session=self.session,
             seq=self.seq,
             started_at=started.isoformat(),
-            duration=round(len(mono) / RATE, 3),
+            duration=round(len(mono) / SAMPLE_RATE, 3),
             role=role,
             sha256=hashlib.sha256(audio).hexdigest(),
             customer=self.customer,

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from audio import SAMPLE_RATE
 from capture.vad import FRAME
 
-RATE = 16000
-_FRAME_SECONDS = FRAME / RATE
+_FRAME_SECONDS = FRAME / SAMPLE_RATE
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class CutUtterance:
     @property
     def duration(self) -> float:
         """Seconds."""
-        return len(self.samples) / RATE
+        return len(self.samples) / SAMPLE_RATE
 
 
 class UtteranceCutter:

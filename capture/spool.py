@@ -19,16 +19,11 @@ import errno
 import hashlib
 import json
 import os
-import wave
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from kesheng.errors import KeshengError
-
-SAMPLE_RATE = 16000
 
 
 class SpoolError(KeshengError):
@@ -87,20 +82,6 @@ def _write_durably(path: Path, data: bytes) -> None:
             raise SpoolFullError(f"spool disk is full at {path.parent}: capture stopped, nothing dropped") from exc
         raise SpoolError(f"cannot write {path}: {exc}") from exc
     _fsync_dir(path.parent)
-
-
-def wav_bytes(samples: np.ndarray) -> bytes:
-    """16-bit mono WAV of float samples in [-1, 1] at 16 kHz."""
-    import io
-
-    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(SAMPLE_RATE)
-        out.writeframes(pcm.tobytes())
-    return buffer.getvalue()
 
 
 class Spool:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from capture.audio import decode_audio, file_sha256, probe_audio
+from audio import decode_audio, file_sha256, probe_audio
 from kesheng.errors import AudioError, AudioTooLargeError, KeshengError
 from kesheng.settings import Settings
 from nlp.analyzer import Analysis, Analyzer

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from capture.audio import file_sha256, probe_audio
+from audio import SAMPLE_RATE, file_sha256, probe_audio
 from kesheng.errors import AudioTooLargeError, BusyError, ConflictError, InvalidRequestError, NotFoundError
 from kesheng.settings import ROLES
 from pipeline.importer import Services
@@ -140,7 +140,7 @@ def _store_upload(
             format="wav",
             size_bytes=path.stat().st_size,
             duration=duration,
-            sample_rate=16000,
+            sample_rate=SAMPLE_RATE,
             channels=1,
         )
         session.add(recording)

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from capture.audio import decode_audio
-from capture.spool import wav_bytes
-from transcribe.engine import SAMPLE_RATE, DecodeOptions, Transcriber
+from audio import SAMPLE_RATE, decode_audio, wav_bytes
+from transcribe.engine import DecodeOptions, Transcriber
 
 PAD = 0.25  # seconds of context around the utterance for the word decode
 BEEP_HZ = 1000.0

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from audio import SAMPLE_RATE
 from transcribe.continuation import resume_point, trim_overlap
 from transcribe.hallucination import HallucinationLimits, echoes_prompt, keep_segment, strip_repetition
 from transcribe.model import ModelSpec, load_whisper
@@ -74,7 +75,6 @@ class Transcriber(Protocol):
         ...
 
 
-SAMPLE_RATE = 16000
 WINDOW_SECONDS = 30.0  # Whisper's input length
 GPU_BATCH_SIZE = 8
 # The temperature fallback samples; a fixed seed per channel makes a file's transcript the same on

@@ -6,7 +6,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from capture.audio import DecodedAudio, decode_audio
+from audio import DecodedAudio, decode_audio
 from kesheng.errors import InvalidRequestError
 from kesheng.settings import OutputScript, Settings
 from transcribe.correction import Corrector

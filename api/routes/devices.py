@@ -20,6 +20,7 @@ from api.schemas import (
     LiveUtteranceOut,
 )
 from api.uploads import spool_upload
+from audio import SAMPLE_RATE
 from kesheng.errors import InvalidRequestError
 from pipeline.live import LIVE_PRIORITY, LiveUpload, ingest_utterance
 from store.audit import record
@@ -116,7 +117,7 @@ async def upload_utterance(
     if idempotency_key != upload.key(device_id):
         raise InvalidRequestError(f"Idempotency-Key must be {upload.key(device_id)!r} for this device and upload")
     # A WAV of the longest utterance plus its header; anything bigger is refused while it streams in.
-    limit = int(settings.max_utterance_seconds * 16000 * 2) + 4096
+    limit = int(settings.max_utterance_seconds * SAMPLE_RATE * 2) + 4096
     tmp = await run_in_threadpool(spool_upload, iter(lambda: audio.file.read(1 << 16), b""), limit, ".wav")
     try:
         result = await run_in_threadpool(ingest_utterance, services, device_id, upload, tmp)

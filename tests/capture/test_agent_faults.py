@@ -19,7 +19,8 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from capture.spool import Spool, SpooledUtterance, wav_bytes
+from audio import wav_bytes
+from capture.spool import Spool, SpooledUtterance
 from store.models import LiveUtterance, Utterance
 from tests.capture.scenes import mono_visit
 from tests.conftest import AUDIO

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from capture.cutter import RATE, CutterOptions, CutUtterance, UtteranceCutter
+from audio import SAMPLE_RATE as RATE
+from capture.cutter import CutterOptions, CutUtterance, UtteranceCutter
 from capture.vad import FRAME, StreamingVad
 from tests.capture.scenes import VISIT, mono_visit
 from tests.live import read_wav

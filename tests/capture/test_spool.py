@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from capture.spool import Spool, SpooledUtterance, SpoolFullError, wav_bytes
+from audio import wav_bytes
+from capture.spool import Spool, SpooledUtterance, SpoolFullError
 from tests.live import tmpfs
 
 
@@ -68,7 +69,8 @@ def test_mismatched_checksum_is_refused_at_put(tmp_path: Path) -> None:
 WRITER = textwrap.dedent("""
     import hashlib, sys
     import numpy as np
-    from capture.spool import Spool, SpooledUtterance, wav_bytes
+    from audio import wav_bytes
+    from capture.spool import Spool, SpooledUtterance
     spool = Spool(sys.argv[1])
     start = int(sys.argv[2])
     for seq in range(start, start + 10_000):

@@ -15,7 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from capture.spool import Spool, SpooledUtterance, wav_bytes
+from audio import wav_bytes
+from capture.spool import Spool, SpooledUtterance
 from capture.uploader import Backoff, DeviceRefusedError, Uploader, retry_after
 from pipeline import Services
 from tests.conftest import AUDIO

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from capture.audio import decode_audio
+from audio import decode_audio
 from kesheng.settings import OutputScript, Settings
 from nlp.script import dominant_script
 from tests import badfiles

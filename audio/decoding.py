@@ -13,9 +13,8 @@ from pathlib import Path
 import av
 import numpy as np
 
+from audio.rate import SAMPLE_RATE
 from kesheng.errors import AudioTooLargeError, EmptyAudioError, UnsupportedAudioError
-
-TARGET_RATE = 16000
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ def _info(container: av.container.InputContainer) -> AudioInfo:
 
 
 def decode_audio(
-    path: Path, *, split_stereo: bool = False, max_seconds: float = 4 * 3600, sample_rate: int = TARGET_RATE
+    path: Path, *, split_stereo: bool = False, max_seconds: float = 4 * 3600, sample_rate: int = SAMPLE_RATE
 ) -> DecodedAudio:
     """Decode to mono (or two channels when split_stereo and the file is stereo) at sample_rate."""
     path = Path(path)

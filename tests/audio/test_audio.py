@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from capture import decode_audio, probe_audio
+from audio import decode_audio, probe_audio
 from kesheng.errors import AudioTooLargeError, EmptyAudioError, UnsupportedAudioError
 from tests import badfiles
 from tests.conftest import AUDIO
