@@ -13,8 +13,8 @@ from nlp.complaint import DEFAULT_THRESHOLD, ComplaintAssessment, assess
 from nlp.context import CONTEXT_TASKS, with_context
 from nlp.pii import PiiSpan, find_pii, redact
 from nlp.roles import infer_roles
-from nlp.script import to_simplified
 from nlp.tokenize import keywords, tokenize
+from zhtext.script import to_simplified
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ import re
 import jieba
 
 from nlp.pii import PLACEHOLDERS
-from nlp.script import to_simplified
 from nlp.tokenize import ensure_dictionary
+from zhtext.script import to_simplified
 
 _PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS.values()))
 _WORD = re.compile(r"\w+", re.UNICODE)

@@ -11,8 +11,8 @@ import jieba
 import jieba.analyse
 
 from nlp.pii import PLACEHOLDERS
-from nlp.script import to_simplified
-from transcribe.vocabulary import load_vocabulary
+from zhtext.script import to_simplified
+from zhtext.vocabulary import load_vocabulary
 
 jieba.setLogLevel(logging.WARNING)  # it prints "Building prefix dict" on every start otherwise
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from nlp.script import plain_text
+from zhtext.script import plain_text
 
 # Phrases that come from subtitle files, not from customers; matched after removing punctuation.
 KNOWN_JUNK = (

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from nlp.script import plain_text
 from transcribe.numbers import normalise_numbers
+from zhtext.script import plain_text
 
 
 def edit_distance(a: str, b: str) -> int:

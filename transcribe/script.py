@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kesheng.settings import OutputScript
-from nlp.script import dominant_script, to_simplified, to_traditional
+from zhtext.script import dominant_script, to_simplified, to_traditional
 
 
 def unify_script(texts: list[str], setting: OutputScript) -> list[str]:

@@ -15,7 +15,7 @@ from transcribe.model import ModelSpec, resolve_model
 from transcribe.numbers import normalise_numbers
 from transcribe.script import unify_script
 from transcribe.types import Segment, Transcript
-from transcribe.vocabulary import Vocabulary, load_vocabulary
+from zhtext.vocabulary import Vocabulary, load_vocabulary
 
 
 def make_transcriber(settings: Settings) -> Transcriber:

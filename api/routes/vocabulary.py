@@ -1,7 +1,7 @@
 """The domain vocabulary, for admins: read it, replace it, and see what Whisper gets for a branch.
 
 A change applies to the next recording without a restart: workers read the file again when it
-changes (transcribe/vocabulary.py). With workers on several machines the data directory, where the
+changes (zhtext/vocabulary.py). With workers on several machines the data directory, where the
 file lives by default, is the shared one the audio store already uses.
 """
 
@@ -16,7 +16,7 @@ from api.deps import Admin, ServicesDep, SessionDep, SettingsDep
 from kesheng.settings import Settings
 from store.audit import record
 from transcribe.service import vocabulary
-from transcribe.vocabulary import Vocabulary, save_vocabulary
+from zhtext.vocabulary import Vocabulary, save_vocabulary
 
 router = APIRouter(prefix="/vocabulary", tags=["vocabulary"])
 

@@ -29,7 +29,7 @@ from nlp.datagen.templates import (
     SUGGESTION,
     Template,
 )
-from nlp.script import to_traditional
+from zhtext.script import to_traditional
 
 SEED = 20261202
 OUTPUT = Path(__file__).resolve().parent.parent / "data" / "train" / "conversations.tsv"

@@ -17,7 +17,7 @@ from nlp.corpus import (
     training_utterances,
 )
 from nlp.evaluate import FALSE_COMPLAINT_GOAL, DevScores, choose_threshold, heldout_metrics
-from nlp.script import plain_text
+from zhtext.script import plain_text
 
 CONTRACT_KEYS = {"text", "redacted", "role", "tokens", "sentiment", "intent", "complaint", "pii", "keywords"}
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import REAL
 from transcribe.correction import Corrector
-from transcribe.vocabulary import load_vocabulary
+from zhtext.vocabulary import load_vocabulary
 
 PUBLIC = Path(__file__).resolve().parents[2] / "bench" / "data" / "real_speech"
 

@@ -11,13 +11,13 @@ import pytest
 
 from audio import decode_audio
 from kesheng.settings import OutputScript, Settings
-from nlp.script import dominant_script
 from tests import badfiles
 from tests.conftest import AUDIO, REAL
 from tests.live import write_wav
 from transcribe import Transcriber, transcribe_file
 from transcribe.engine import seed_sampling
 from transcribe.quality import cer
+from zhtext.script import dominant_script
 
 PUBLIC_REAL = Path(__file__).resolve().parents[2] / "bench" / "data" / "real_speech"
 

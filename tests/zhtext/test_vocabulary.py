@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kesheng.errors import ConfigError
-from transcribe.vocabulary import load_vocabulary, parse_terms, save_vocabulary
+from zhtext.vocabulary import load_vocabulary, parse_terms, save_vocabulary
 
 USER = """# terms of this bank
 招财宝 100 n
