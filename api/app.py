@@ -27,8 +27,9 @@ from api.routes import (
     vocabulary,
 )
 from api.web import pages
-from kesheng import __version__, logs
-from kesheng.settings import Settings
+from core import __version__, logs
+from core.settings import Settings
+from nlp.pii import redact
 from pipeline.housekeeping import Housekeeper
 from pipeline.importer import Services
 from pipeline.services import build_services
@@ -42,7 +43,7 @@ def create_app(settings: Settings, services: Services | None = None, run_workers
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        logs.install()  # uvicorn has set up its handlers by now
+        logs.install(redact)  # uvicorn has set up its handlers by now
         app.state.services = services or build_services(settings)
         app.state.metrics = metrics_registry(app.state.services)
         app.state.pool = None

@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
-from kesheng.errors import ForbiddenError, NotAuthenticatedError
-from kesheng.settings import Settings
+from core.errors import ForbiddenError, NotAuthenticatedError
+from core.settings import Settings
 from pipeline.importer import Services
 from store.auth import TOKEN_PREFIX, Principal, resolve_token
 

@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from kesheng.errors import (
+from core.errors import (
     AudioError,
     AudioTooLargeError,
     BusyError,

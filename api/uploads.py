@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from kesheng.errors import AudioTooLargeError
+from core.errors import AudioTooLargeError
 
 
 def spool_upload(chunks: Iterable[bytes], limit_bytes: int, suffix: str) -> Path:

@@ -14,7 +14,7 @@ import av
 import numpy as np
 
 from audio.rate import SAMPLE_RATE
-from kesheng.errors import AudioTooLargeError, EmptyAudioError, UnsupportedAudioError
+from core.errors import AudioTooLargeError, EmptyAudioError, UnsupportedAudioError
 
 
 @dataclass(frozen=True)

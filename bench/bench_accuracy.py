@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_pipeline import long_recording, machine  # noqa: E402
-from kesheng.settings import Settings  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from transcribe.engine import seed_sampling  # noqa: E402
 from transcribe.quality import cer  # noqa: E402
 from transcribe.service import make_transcriber, model_spec, transcribe_file  # noqa: E402

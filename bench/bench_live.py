@@ -45,7 +45,7 @@ from bench.bench_pipeline import machine  # noqa: E402
 from capture.cutter import CutterOptions  # noqa: E402
 from capture.spool import Spool, SpooledUtterance  # noqa: E402
 from capture.uploader import Uploader  # noqa: E402
-from kesheng.settings import Settings  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from store.db import Database  # noqa: E402
 from store.models import Complaint, LiveUtterance  # noqa: E402
 from tests.live import free_port, read_wav  # noqa: E402

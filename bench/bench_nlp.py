@@ -125,7 +125,7 @@ def in_domain_ceiling(texts: list[str], labels: list[str]) -> float:
 
 def mono_roles(analyzer: Analyzer) -> dict[str, float]:
     """The stereo fixture mixed down: inferred roles against the channels' roles, by time overlap."""
-    from kesheng.settings import Settings
+    from core.settings import Settings
     from transcribe.service import make_transcriber, transcribe_file
 
     settings = Settings(_env_file=None)

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from audio import decode_audio  # noqa: E402
-from kesheng.settings import Settings  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from nlp.analyzer import Analyzer  # noqa: E402
 from nlp.corpus import heldout_conversations  # noqa: E402
 from pipeline.importer import ImportRequest, Services, ingest_file, process_job  # noqa: E402

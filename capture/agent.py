@@ -30,8 +30,8 @@ from capture.source import AudioSource
 from capture.spool import Spool, SpooledUtterance, SpoolFullError
 from capture.uploader import DeviceRefusedError, Uploader
 from capture.vad import FRAME, StreamingVad
-from kesheng import __version__
-from kesheng.errors import ConfigError, DeviceError
+from core import __version__
+from core.errors import ConfigError, DeviceError
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from typing import Literal
 
 import numpy as np
 
-from kesheng.errors import ConfigError
+from core.errors import ConfigError
 
 Combine = Literal["delay-sum", "best"]
 _GROUP = re.compile(r"^\s*(staff|customer|unknown)\s*=\s*([\d,\s-]+)$")

@@ -19,8 +19,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from core.errors import ConfigError, DeviceError
 from devices.listing import InputDevice, portaudio_inputs, sound_server_sources
-from kesheng.errors import ConfigError, DeviceError
 
 
 class AudioSource(Protocol):

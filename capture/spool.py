@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from kesheng.errors import KeshengError
+from core.errors import KeshengError
 
 
 class SpoolError(KeshengError):

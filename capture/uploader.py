@@ -19,7 +19,7 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from capture.spool import Spool, SpooledUtterance
-from kesheng.errors import KeshengError
+from core.errors import KeshengError
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import subprocess
 from dataclasses import dataclass
 from typing import Any
 
-from kesheng.errors import DeviceError
+from core.errors import DeviceError
 
 PULSE_HOSTAPI = "PulseAudio"
 _SPEC = re.compile(r"(?P<channels>\d+)ch (?P<rate>\d+)Hz")

@@ -1,3 +1,8 @@
-"""kesheng (客声): voice of the customer for Mandarin-speaking businesses."""
+"""kesheng (客声): voice of the customer for Mandarin-speaking businesses.
 
-__version__ = "0.1.0"
+This package is the roof: the `kesheng` command and what only it needs. The floor is `core`.
+"""
+
+from core import __version__
+
+__all__ = ["__version__"]

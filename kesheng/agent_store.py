@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from kesheng.errors import ConfigError
+from core.errors import ConfigError
 
 ENROLMENT_FILE = "device.json"
 

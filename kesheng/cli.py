@@ -13,8 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kesheng.errors import KeshengError
-from kesheng.settings import Settings, get_settings, parse_roles
+from core.errors import KeshengError
+from core.settings import Settings, get_settings, parse_roles
 
 if TYPE_CHECKING:  # imported lazily at run time: the CLI starts fast
     import threading
@@ -238,9 +238,10 @@ def serve(
         err.print(f"API key (from {key_file}; set KESHENG_API_KEY to choose one): {settings.api_key}")
     _hint_first_user(settings, host, port)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from kesheng import logs
+    from core import logs
+    from nlp.pii import redact
 
-    logs.install()
+    logs.install(redact)
     uvicorn.run(create_app(settings), host=host, port=port)
 
 
@@ -281,9 +282,10 @@ def worker(
         raise _fail(KeshengError(f"--queue must be all, live or imports, not {queue!r}"))
     lane = Lane(queue)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from kesheng import logs
+    from core import logs
+    from nlp.pii import redact
 
-    logs.install()
+    logs.install(redact)
     if processes > 1:  # one process each: every process loads its own model and decodes in parallel
         command = [sys.executable, "-m", "kesheng.cli", "worker", "--threads", str(threads), "--queue", queue]
         children = [subprocess.Popen(command) for _ in range(processes)]
@@ -515,9 +517,10 @@ def _agent_logging(verbose: bool) -> None:
     )
     for noisy in ("httpx", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    from kesheng import logs
+    from core import logs
+    from nlp.pii import redact
 
-    logs.install()
+    logs.install(redact)
 
 
 @agent_app.command("run")

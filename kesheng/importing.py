@@ -9,8 +9,8 @@ import httpx
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from kesheng.errors import KeshengError
-from kesheng.settings import Settings
+from core.errors import KeshengError
+from core.settings import Settings
 from kesheng.sources import ImportItem
 from pipeline.importer import Services
 from store.repository import get_job

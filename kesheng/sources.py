@@ -7,8 +7,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from kesheng.errors import ConfigError, InvalidRequestError
-from kesheng.settings import parse_roles
+from core.errors import ConfigError, InvalidRequestError
+from core.settings import parse_roles
 from pipeline.importer import ImportRequest
 
 AUDIO_SUFFIXES = frozenset({".wav", ".mp3", ".m4a", ".flac", ".ogg", ".opus", ".aac", ".wma", ".amr", ".webm"})

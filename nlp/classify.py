@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import joblib
 import numpy as np
 
-from kesheng.errors import ConfigError
+from core.errors import ConfigError
 
 TASKS = ("sentiment", "intent", "complaint", "category", "severity", "role")
 LABELS = {

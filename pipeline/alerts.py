@@ -14,7 +14,7 @@ import time
 
 import httpx
 
-from kesheng.settings import Settings
+from core.settings import Settings
 from store.alerts import claim_due, record_attempt
 from store.db import Database
 from store.models import utcnow

@@ -23,8 +23,8 @@ from typing import Any
 
 import dramatiq
 
-from kesheng.errors import ConfigError
-from kesheng.settings import Settings
+from core.errors import ConfigError
+from core.settings import Settings
 from pipeline.importer import Services
 from pipeline.live import LIVE_PRIORITY
 from pipeline.worker import Lane, claim, run_job

@@ -13,8 +13,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from audio import decode_audio, file_sha256, probe_audio
-from kesheng.errors import AudioError, AudioTooLargeError, KeshengError
-from kesheng.settings import Settings
+from core.errors import AudioError, AudioTooLargeError, KeshengError
+from core.settings import Settings
 from nlp.analyzer import Analysis, Analyzer
 from nlp.pii import find_pii
 from nlp.search import search_tokens

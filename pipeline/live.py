@@ -17,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from audio import SAMPLE_RATE, file_sha256, probe_audio
-from kesheng.errors import AudioTooLargeError, BusyError, ConflictError, InvalidRequestError, NotFoundError
-from kesheng.settings import ROLES
+from core.errors import AudioTooLargeError, BusyError, ConflictError, InvalidRequestError, NotFoundError
+from core.settings import ROLES
 from pipeline.importer import Services
 from store.models import CaptureSession, Complaint, Device, Interaction, Job, LiveUtterance, Recording
 from store.repository import enqueue_import, find_recording, get_or_create_customer

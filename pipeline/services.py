@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kesheng.settings import Settings
+from core.settings import Settings
 from nlp.analyzer import Analyzer
 from pipeline.importer import Services
 from store.audio_store import LocalAudioStore

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
 
-PACKAGES=(audio zhtext capture transcribe nlp store api pipeline kesheng devices)
+PACKAGES=(core audio zhtext capture transcribe nlp store api pipeline kesheng devices)
 if [ "${1:-}" = "--fast" ]; then
   shift
   .venv/bin/ruff check "${PACKAGES[@]}" tests tools bench

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from kesheng.settings import Settings
+from core.settings import Settings
 from store.models import SEVERITIES, Complaint, WebhookDelivery, utcnow
 from store.repository import rows_updated
 

@@ -21,7 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from kesheng.errors import ConflictError, ForbiddenError, InvalidRequestError, NotAuthenticatedError, NotFoundError
+from core.errors import ConflictError, ForbiddenError, InvalidRequestError, NotAuthenticatedError, NotFoundError
 from store.devices import hash_secret
 from store.models import USER_ROLES, Branch, User, UserScope, UserToken, utcnow
 

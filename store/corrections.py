@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kesheng.errors import InvalidRequestError
+from core.errors import InvalidRequestError
 from nlp.classify import LABELS
 from store.auth import Principal
 from store.models import Complaint, ComplaintNote, Tag, TagCorrection, Utterance, utcnow

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from kesheng.errors import InvalidRequestError, NotFoundError
+from core.errors import InvalidRequestError, NotFoundError
 from store.models import Device, utcnow
 from store.repository import get_or_create_branch
 

@@ -9,7 +9,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, CursorResult, Select, Update, and_, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from kesheng.errors import InvalidRequestError, NotFoundError
+from core.errors import InvalidRequestError, NotFoundError
 from store.models import (
     CHANNELS,
     COMPLAINT_STATUSES,

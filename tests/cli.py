@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from typer.testing import CliRunner
 
+from core.settings import get_settings
 from kesheng.cli import app
-from kesheng.settings import get_settings
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from kesheng.settings import Settings
+from core.settings import Settings
 from nlp.analyzer import Analyzer
 from pipeline.importer import Services
 from store.audio_store import LocalAudioStore

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from kesheng.logs import PiiFilter
+from core.logs import PiiFilter
+from nlp.pii import redact
 
 
 def _record(name: str, msg: str, args: tuple | None) -> logging.LogRecord:  # type: ignore[type-arg]
@@ -12,7 +13,7 @@ def _record(name: str, msg: str, args: tuple | None) -> logging.LogRecord:  # ty
 
 
 def test_messages_and_access_paths_are_cleaned() -> None:
-    pii = PiiFilter()
+    pii = PiiFilter(redact)
     record = _record("pipeline.importer", "customer said %s", ("我的手机号是13812345678",))
     assert pii.filter(record) and record.getMessage() == "customer said 我的手机号是[手机号]"
     access = _record(

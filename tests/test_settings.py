@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from kesheng.settings import OutputScript, Settings
+from core.settings import OutputScript, Settings
 
 
 def test_defaults() -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
-from kesheng.errors import ConfigError
+from core.errors import ConfigError
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 SENTENCE = re.compile(r"[^。！？!?；;]+[。！？!?；;]*")

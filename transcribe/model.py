@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from kesheng.errors import ConfigError
+from core.errors import ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kesheng.settings import OutputScript
+from core.settings import OutputScript
 from zhtext.script import dominant_script, to_simplified, to_traditional
 
 

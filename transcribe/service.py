@@ -7,8 +7,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from audio import DecodedAudio, decode_audio
-from kesheng.errors import InvalidRequestError
-from kesheng.settings import OutputScript, Settings
+from core.errors import InvalidRequestError
+from core.settings import OutputScript, Settings
 from transcribe.correction import Corrector
 from transcribe.engine import DecodeOptions, Transcriber, WhisperTranscriber
 from transcribe.model import ModelSpec, resolve_model

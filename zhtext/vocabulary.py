@@ -26,7 +26,7 @@ from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 
-from kesheng.errors import ConfigError
+from core.errors import ConfigError
 
 DEFAULT_TERMS_FILE = Path(__file__).parent / "data" / "domain_terms.txt"
 GENERAL = ""  # the section of terms before any header

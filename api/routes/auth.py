@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import SESSION_COOKIE, CurrentPrincipal, SessionDep, SettingsDep
 from api.schemas import LoginIn, MeOut
-from kesheng.settings import Settings
+from core.settings import Settings
 from store.audit import record
 from store.auth import Principal, check_password, issue_token, principal_for, revoke_token
 from store.models import Branch

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import Admin, Reviewer, ServicesDep, SessionDep
 from api.schemas import ChurnOut, DeletionOut, TimelineEntry, TimelineOut, TrendPoint
-from kesheng.errors import NotFoundError
+from core.errors import NotFoundError
 from store.audit import record
 from store.auth import Principal
 from store.insights import churn_signals

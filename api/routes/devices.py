@@ -21,7 +21,7 @@ from api.schemas import (
 )
 from api.uploads import spool_upload
 from audio import SAMPLE_RATE
-from kesheng.errors import InvalidRequestError
+from core.errors import InvalidRequestError
 from pipeline.live import LIVE_PRIORITY, LiveUpload, ingest_utterance
 from store.audit import record
 from store.devices import (

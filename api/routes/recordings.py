@@ -12,8 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import ServicesDep, SessionDep, SettingsDep, Uploader, notify_workers
 from api.schemas import JobOut
 from api.uploads import spool_upload
-from kesheng.errors import ForbiddenError
-from kesheng.settings import parse_roles
+from core.errors import ForbiddenError
+from core.settings import parse_roles
 from pipeline.importer import ImportRequest, ingest_file
 from store.audit import record
 from store.repository import branch_id

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import Reviewer, ServicesDep, SessionDep
 from api.schemas import TagFixIn, UtteranceOut
-from kesheng.errors import GoneError, NotFoundError
+from core.errors import GoneError, NotFoundError
 from pipeline.pii_audio import utterance_wav
 from store.audit import record
 from store.auth import Principal

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.deps import Admin, ServicesDep, SessionDep, SettingsDep
-from kesheng.settings import Settings
+from core.settings import Settings
 from store.audit import record
 from transcribe.service import vocabulary
 from zhtext.vocabulary import Vocabulary, save_vocabulary

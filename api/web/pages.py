@@ -26,7 +26,7 @@ from api.routes.customers import read_customer
 from api.routes.search import read_search
 from api.web.charts import bar_chart, line_chart
 from api.web.i18n import LANG_COOKIE, LANGUAGES, translator
-from kesheng.errors import AccessError, NotAuthenticatedError
+from core.errors import AccessError, NotAuthenticatedError
 from nlp.classify import LABELS
 from store.audit import AuditFilter, list_entries, record
 from store.auth import Principal, resolve_token, reviewers_for, revoke_token

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from audio import decode_audio, probe_audio
-from kesheng.errors import AudioTooLargeError, EmptyAudioError, UnsupportedAudioError
+from core.errors import AudioTooLargeError, EmptyAudioError, UnsupportedAudioError
 from tests import badfiles
 from tests.conftest import AUDIO
 

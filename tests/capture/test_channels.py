@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from capture.channels import ChannelMap, assign, best_channel, delay_and_sum, gcc_phat_delay
-from kesheng.errors import ConfigError
+from core.errors import ConfigError
 from tests.conftest import AUDIO
 from tests.live import read_wav
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kesheng.errors import ConfigError
+from core.errors import ConfigError
 from nlp.analyzer import Analyzer, model_input
 from nlp.classify import LABELS, TransformersClassifier, load_classifiers
 from nlp.corpus import training_utterances

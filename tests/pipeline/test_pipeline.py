@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from kesheng.errors import AudioTooLargeError, UnsupportedAudioError
+from core.errors import AudioTooLargeError, UnsupportedAudioError
 from pipeline import ImportRequest, Services, WorkerPool, ingest_file, run_pending
 from store.models import Complaint, Interaction, Job, Recording, Tag, Utterance
 from tests import badfiles

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import inspect, select
 
-from kesheng.errors import InvalidRequestError, NotFoundError
+from core.errors import InvalidRequestError, NotFoundError
 from store.db import Database
 from store.models import Complaint, Interaction, Job, Recording, Utterance, utcnow
 from store.repository import (

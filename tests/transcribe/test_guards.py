@@ -86,7 +86,7 @@ def test_sentences_split_without_pauses() -> None:
 
 
 def test_spoken_script_follows_the_majority_and_never_mixes() -> None:
-    from kesheng.settings import OutputScript
+    from core.settings import OutputScript
     from transcribe.script import unify_script
 
     mostly_traditional = ["我們的櫃員態度太差了", "我要投诉"]

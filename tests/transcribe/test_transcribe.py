@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from audio import decode_audio
-from kesheng.settings import OutputScript, Settings
+from core.settings import OutputScript, Settings
 from tests import badfiles
 from tests.conftest import AUDIO, REAL
 from tests.live import write_wav

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kesheng.errors import ConfigError
+from core.errors import ConfigError
 from zhtext.vocabulary import load_vocabulary, parse_terms, save_vocabulary
 
 USER = """# terms of this bank

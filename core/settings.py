@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from kesheng.errors import ConfigError
+from core.errors import ConfigError
 
 
 class OutputScript(StrEnum):
