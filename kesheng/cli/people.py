@@ -1,0 +1,94 @@
+"""People and places: `kesheng users` and `kesheng branches`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from core.errors import KeshengError
+from kesheng.cli.common import app, cli_principal, err, fail, load_settings, open_database, out
+
+users_app = typer.Typer(help="People who sign in: roles, branches, API tokens.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+branches_app = typer.Typer(help="Branches and the regions managers can be scoped to.", no_args_is_help=True)
+app.add_typer(branches_app, name="branches")
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="the sign-in name")],
+    role: Annotated[str, typer.Option("--role", help="admin | cx_manager | counter_staff | auditor")],
+    branch: Annotated[
+        list[str] | None, typer.Option("--branch", help="branch code a cx_manager/counter_staff sees (repeatable)")
+    ] = None,
+    region: Annotated[list[str] | None, typer.Option("--region", help="every branch of a region (repeatable)")] = None,
+    password: Annotated[str | None, typer.Option("--password", help="prompted for (hidden) when not given")] = None,
+) -> None:
+    """Add a user to the local database."""
+    from store.audit import record
+    from store.auth import add_user, scope_names
+
+    if password is None:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    db = open_database(load_settings())
+    try:
+        with db.transaction() as session:
+            user = add_user(session, username, role, password, branch or [], region or [])
+            scopes = ", ".join(scope_names(user)) or "every branch"
+            record(session, cli_principal(), "user.create", "user", user.id, None, role=role, scopes=scope_names(user))
+    except KeshengError as exc:
+        raise fail(exc) from exc
+    out.print(f"added {user.username} ({user.role}; {scopes})")
+
+
+@branches_app.command("set")
+def branches_set(
+    code: Annotated[str, typer.Argument(help="branch code, as devices and imports name it")],
+    name: Annotated[str | None, typer.Option("--name", help="display name")] = None,
+    region: Annotated[str | None, typer.Option("--region", help="region; `users add --region` scopes to it")] = None,
+) -> None:
+    """Create a branch or change its name and region."""
+    from store.repository import set_branch
+
+    try:
+        with open_database(load_settings()).transaction() as session:
+            branch = set_branch(session, code, name, region)
+            out.print(f"{branch.code}: {branch.name or '-'} ({branch.region or 'no region'})")
+    except KeshengError as exc:
+        raise fail(exc) from exc
+
+
+@users_app.command("token")
+def users_token(username: Annotated[str, typer.Argument(help="whose token")]) -> None:
+    """Print a new API bearer token for a user (on the last line; shown once, stored hashed)."""
+    from store.audit import record
+    from store.auth import get_user, issue_token
+
+    db = open_database(load_settings())
+    try:
+        with db.transaction() as session:
+            user = get_user(session, username)
+            token, row = issue_token(session, user, "api")
+            record(session, cli_principal(), "user.token", "user", user.id, None, token_id=row.id)
+    except KeshengError as exc:
+        raise fail(exc) from exc
+    err.print(f"API token for {username} (send as Authorization: Bearer ...):")
+    print(token)
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """Every user with role and branches."""
+    from sqlalchemy import select
+
+    from store.auth import scope_names
+    from store.models import User
+
+    db = open_database(load_settings())
+    table = Table("user", "role", "scope", "active")
+    with db.transaction() as session:
+        for user in session.scalars(select(User).order_by(User.username)):
+            table.add_row(user.username, user.role, ", ".join(scope_names(user)) or "all", str(user.active))
+    out.print(table)
