@@ -32,8 +32,8 @@ from core.settings import Settings
 from nlp.pii import redact
 from pipeline.housekeeping import Housekeeper
 from pipeline.importer import Services
+from pipeline.queues import open_job_queue
 from pipeline.services import build_services
-from pipeline.worker import WorkerPool
 
 STATIC_DIR = Path(pages.__file__).parent / "static"
 
@@ -46,23 +46,15 @@ def create_app(settings: Settings, services: Services | None = None, run_workers
         logs.install(redact)  # uvicorn has set up its handlers by now
         app.state.services = services or build_services(settings)
         app.state.metrics = metrics_registry(app.state.services)
-        app.state.pool = None
-        app.state.broker = None
         app.state.housekeeper = Housekeeper(app.state.services)
         app.state.housekeeper.start()
-        if settings.broker_url:  # Dramatiq: `kesheng worker` processes on any machine do the work
-            from pipeline.broker import setup
-
-            app.state.broker = setup(settings)
-        elif run_workers and settings.workers > 0:  # 0: `kesheng worker` processes poll the database
-            app.state.pool = WorkerPool(app.state.services, settings.workers, settings.poll_interval)
-            app.state.pool.start()
+        app.state.queue = open_job_queue(settings, app.state.services, run_workers)
+        app.state.queue.start()
         try:
             yield
         finally:
             app.state.housekeeper.stop()
-            if app.state.pool is not None:
-                app.state.pool.stop()
+            app.state.queue.stop()
 
     app = FastAPI(
         title="kesheng (客声)",

@@ -103,10 +103,5 @@ DashboardViewer = Annotated[Principal, Depends(require("dashboard"))]
 
 
 def notify_workers(request: Request, job_id: int, priority: int) -> None:
-    """A job was committed: send its message (Dramatiq) or wake the embedded pool."""
-    if request.app.state.broker is not None:
-        from pipeline.broker import send
-
-        send(job_id, priority)
-    elif request.app.state.pool is not None:
-        request.app.state.pool.notify()
+    """A job was committed: tell the job queue (a Dramatiq message, or a wake-up for the embedded pool)."""
+    request.app.state.queue.announce(job_id, priority)

@@ -132,18 +132,7 @@ def readyz(request: Request) -> JSONResponse:
         checks["database"] = "ok" if current == head else f"schema at {current}, code expects {head}"
     except Exception as exc:  # any driver error means not ready; say which kind
         checks["database"] = f"unreachable: {exc.__class__.__name__}"
-    broker = getattr(request.app.state, "broker", None)
-    if broker is not None:
-        from pipeline.broker import ping
-
-        try:
-            ping(broker)
-            checks["broker"] = "ok"
-        except Exception as exc:  # redis/amqp client errors vary; the kind is enough
-            checks["broker"] = f"unreachable: {exc.__class__.__name__}"
-    pool = getattr(request.app.state, "pool", None)
-    if pool is not None:
-        checks["workers"] = "ok" if pool.alive() else "stopped"
+    checks |= request.app.state.queue.checks()
     ready = all(value == "ok" for value in checks.values())
     return JSONResponse(
         {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503

@@ -124,3 +124,19 @@ class WorkerPool:
                 self._wake.clear()
                 continue
             run_job(self.services, job_id)
+
+
+def supervise(command: list[str], processes: int) -> int:
+    """Run `processes` copies of `command`, pass SIGTERM/SIGINT on to them, and return the worst exit code."""
+    import signal
+    import subprocess
+
+    children = [subprocess.Popen(command) for _ in range(processes)]
+
+    def forward(signum: int, _frame: object) -> None:
+        for child in children:
+            child.send_signal(signum)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, forward)
+    return max(c.wait() for c in children)

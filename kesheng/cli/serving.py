@@ -13,10 +13,7 @@ from core.errors import KeshengError
 from core.settings import Settings
 
 if TYPE_CHECKING:  # imported lazily at run time: the CLI starts fast
-    import threading
-
-    from pipeline.importer import Services
-    from pipeline.worker import Lane
+    pass
 
 
 from kesheng.cli.common import app, err, fail, load_settings, open_database
@@ -76,16 +73,14 @@ def worker(
 ) -> None:
     """Run workers without the API, against KESHENG_DATABASE_URL; run it on as many machines as you like."""
     import signal
-    import subprocess
     import threading
 
-    from pipeline.worker import Lane
+    from pipeline.worker import Lane, supervise
 
     if threads < 1 or processes < 1:
         raise fail(KeshengError("--threads and --processes must be at least 1"))
     if queue not in Lane.__members__:
         raise fail(KeshengError(f"--queue must be all, live or imports, not {queue!r}"))
-    lane = Lane(queue)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from core import logs
     from nlp.pii import redact
@@ -93,18 +88,9 @@ def worker(
     logs.install(redact)
     if processes > 1:  # one process each: every process loads its own model and decodes in parallel
         command = [sys.executable, "-m", "kesheng.cli", "worker", "--threads", str(threads), "--queue", queue]
-        children = [subprocess.Popen(command) for _ in range(processes)]
-
-        def forward(signum: int, _frame: object) -> None:
-            for child in children:
-                child.send_signal(signum)
-
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, forward)
-        codes = [c.wait() for c in children]
-        raise typer.Exit(max(codes))
+        raise typer.Exit(supervise(command, processes))
+    from pipeline.queues import run_worker
     from pipeline.services import build_services
-    from pipeline.worker import WorkerPool
 
     settings = load_settings()
     try:
@@ -114,36 +100,4 @@ def worker(
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    where = services.db.engine.url.render_as_string()
-    if settings.broker_url:
-        _dramatiq_worker(services, threads, stop, lane)
-        return
-    pool = WorkerPool(services, threads, settings.poll_interval, lane)
-    pool.start()
-    err.print(f"worker: {threads} thread(s) polling {where} for {lane.value} jobs; Ctrl-C stops")
-    stop.wait()
-    err.print("stopping: finishing the current job(s)")
-    pool.stop(timeout=600)
-
-
-def _dramatiq_worker(services: Services, threads: int, stop: threading.Event, lane: Lane) -> None:
-    """Consume the Dramatiq queues; re-send messages for jobs that waited too long (lost or orphaned)."""
-    import dramatiq
-
-    from pipeline.broker import lane_queues, resend_stale, setup
-
-    settings = services.settings
-    broker = setup(settings, services_factory=lambda: services, lane=lane)
-    consumer = dramatiq.Worker(broker, queues=lane_queues(lane), worker_threads=threads)
-    consumer.start()
-    err.print(f"worker: {threads} thread(s) on {settings.broker_url} (Dramatiq) for {lane.value} jobs; Ctrl-C stops")
-    while not stop.wait(settings.job_lease_seconds / 2):
-        try:
-            resent = resend_stale(services, older_than=settings.job_lease_seconds)
-        except Exception:  # the database or the broker is down for a moment; try at the next round
-            logging.getLogger(__name__).warning("could not re-send stale jobs", exc_info=True)
-            continue
-        if resent:
-            logging.getLogger(__name__).info("re-sent %d job(s) that waited too long", resent)
-    err.print("stopping: finishing the current job(s)")
-    consumer.stop(timeout=600_000)
+    run_worker(services, threads, Lane(queue), stop, say=err.print)

@@ -69,6 +69,6 @@ def test_ready_and_metrics_follow_the_queue(client: TestClient, tmp_path) -> Non
 
 
 def test_not_ready_when_the_workers_have_stopped(client: TestClient) -> None:
-    client.app.state.pool.stop()  # type: ignore[attr-defined]
+    client.app.state.queue.stop()  # type: ignore[attr-defined]
     ready = client.get("/readyz")
     assert ready.status_code == 503 and ready.json()["checks"]["workers"] == "stopped"
