@@ -9,7 +9,7 @@ from pathlib import Path
 
 from core.errors import ConfigError, InvalidRequestError
 from core.settings import parse_roles
-from pipeline.importer import ImportRequest
+from pipeline.params import ImportRequest
 
 AUDIO_SUFFIXES = frozenset({".wav", ".mp3", ".m4a", ".flac", ".ogg", ".opus", ".aac", ".wma", ".amr", ".webm"})
 MANIFEST_COLUMNS = ("path", "customer", "branch", "channel", "stereo_roles", "occurred_at")

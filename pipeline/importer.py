@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import fmean
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
@@ -18,6 +16,7 @@ from core.settings import Settings
 from nlp.analyzer import Analysis, Analyzer
 from nlp.pii import find_pii
 from nlp.search import search_tokens
+from pipeline.params import ImportRequest, JobParams
 from pipeline.pii_audio import pii_times
 from store.alerts import queue_alert
 from store.audio_store import AudioStore
@@ -51,25 +50,6 @@ MIN_BYTES_PER_SECOND = 500
 
 # Whose voice the interaction's sentiment is drawn from (staff are never complaints either).
 CUSTOMER_ROLES = ("customer", "unknown")
-
-
-@dataclass(frozen=True)
-class ImportRequest:
-    """Metadata that comes with a recording."""
-
-    customer: str | None = None
-    branch: str | None = None
-    channel: str = "call"
-    roles: tuple[str, ...] | None = None  # channel→role; None: the settings' stereo map
-    occurred_at: datetime | None = None
-    original_name: str | None = None
-
-    def params(self) -> dict[str, object]:
-        """JSON-safe form stored on the job."""
-        data = asdict(self)
-        data["occurred_at"] = self.occurred_at.isoformat() if self.occurred_at else None
-        data["roles"] = list(self.roles) if self.roles else None
-        return data
 
 
 @dataclass
@@ -121,7 +101,7 @@ def ingest_file(
             )
             session.add(recording)
             session.flush()
-        return enqueue_import(session, recording, asr_model, request.params())
+        return enqueue_import(session, recording, asr_model, JobParams(request).to_json())
 
 
 def process_job(services: Services, job_id: int) -> None:
@@ -132,7 +112,7 @@ def process_job(services: Services, job_id: int) -> None:
         if job is None:
             return
         recording_path = services.audio_store.path(job.recording.path)
-        params = dict(job.params)
+        params = JobParams.from_json(job.params)
         existing = _already_stored(session, job, params)
     if existing is not None:  # an earlier attempt finished the work; do not store it twice
         _finish(db, job_id, "done", interaction_id=existing)
@@ -164,9 +144,9 @@ def process_job(services: Services, job_id: int) -> None:
     _finish(db, job_id, "done", interaction_id=interaction_id)
 
 
-def _already_stored(session: Session, job: Job, params: dict[str, Any]) -> int | None:
+def _already_stored(session: Session, job: Job, params: JobParams) -> int | None:
     """The interaction an earlier attempt of this job stored, if it got that far."""
-    if params.get("live"):  # a live utterance joins its session's interaction: look for its own rows
+    if params.live:  # a live utterance joins its session's interaction: look for its own rows
         query = (
             select(Utterance.interaction_id)
             .join(Interaction)
@@ -179,22 +159,22 @@ def _already_stored(session: Session, job: Job, params: dict[str, Any]) -> int |
     return session.scalars(query).first()
 
 
-def _transcribe(services: Services, path: Path, params: dict[str, Any]) -> Transcript:
-    roles = tuple(params["roles"]) if params.get("roles") else None
-    beam = services.settings.live_beam_size if params.get("live") else None
-    return transcribe_file(path, services.transcriber, services.settings, roles, beam, params.get("branch"))
+def _transcribe(services: Services, path: Path, params: JobParams) -> Transcript:
+    beam = services.settings.live_beam_size if params.live else None
+    request = params.request
+    return transcribe_file(path, services.transcriber, services.settings, request.roles, beam, request.branch)
 
 
 def _locate_pii(
-    services: Services, path: Path, params: dict[str, Any], transcript: Transcript, analyses: list[Analysis]
+    services: Services, path: Path, params: JobParams, transcript: Transcript, analyses: list[Analysis]
 ) -> dict[int, list[list[float]]]:
     """Seconds (file time) of spoken personal data, per segment index, for segments whose text had some."""
     flagged = [i for i, a in enumerate(analyses) if a.pii]
     if not flagged:
         return {}
-    roles = tuple(params["roles"]) if params.get("roles") else services.settings.role_map
+    roles = params.request.roles or services.settings.role_map
     audio = decode_audio(path, split_stereo=len(roles) >= 2, max_seconds=services.settings.max_audio_seconds)
-    options = decode_options(services.settings, params.get("branch"), services.transcriber)
+    options = decode_options(services.settings, params.request.branch, services.transcriber)
     found = {}
     for i in flagged:
         segment = transcript.segments[i]
@@ -210,7 +190,7 @@ def _pii_chars(text: str) -> list[tuple[int, int]]:
 def _store(
     services: Services,
     job_id: int,
-    params: dict,
+    params: JobParams,
     transcript: Transcript,
     analyses: list[Analysis],
     pii: dict[int, list[list[float]]],
@@ -218,9 +198,12 @@ def _store(
     with services.db.transaction() as session:
         job = session.get(Job, job_id)
         assert job is not None
-        live = params.get("live")
-        interaction = _live_interaction(session, live) if live else _new_interaction(session, job, params, transcript)
-        offset = float(live["offset"]) if live else 0.0
+        live = params.live
+        if live:
+            interaction = _live_interaction(session, live.capture_session_id)
+        else:
+            interaction = _new_interaction(session, job, params.request, transcript)
+        offset = live.offset if live else 0.0
         for index, (segment, analysis) in enumerate(zip(transcript.segments, analyses, strict=True)):
             spans = pii.get(index)
             utterance = Utterance(
@@ -256,29 +239,28 @@ def _store(
         interaction.sentiment = fmean(voiced) if voiced else None
         job.recording.duration = transcript.duration  # what decoded, not what the header claimed
         if live:
-            session.execute(update(LiveUtterance).where(LiveUtterance.key == live["key"]).values(stored_at=utcnow()))
+            session.execute(update(LiveUtterance).where(LiveUtterance.key == live.key).values(stored_at=utcnow()))
         session.flush()
         return interaction.id
 
 
-def _new_interaction(session: Session, job: Job, params: dict[str, Any], transcript: Transcript) -> Interaction:
-    occurred = datetime.fromisoformat(params["occurred_at"]) if params.get("occurred_at") else utcnow()
+def _new_interaction(session: Session, job: Job, request: ImportRequest, transcript: Transcript) -> Interaction:
     interaction = Interaction(
         recording_id=job.recording_id,
         asr_model=job.asr_model,
-        customer=get_or_create_customer(session, params.get("customer")),
-        branch=get_or_create_branch(session, params.get("branch")),
-        channel=params.get("channel", "call"),
+        customer=get_or_create_customer(session, request.customer),
+        branch=get_or_create_branch(session, request.branch),
+        channel=request.channel,
         language=transcript.language,
-        occurred_at=occurred,
+        occurred_at=request.occurred_at or utcnow(),
     )
     session.add(interaction)
     return interaction
 
 
-def _live_interaction(session: Session, live: dict[str, Any]) -> Interaction:
+def _live_interaction(session: Session, capture_session_id: int) -> Interaction:
     """The session's interaction, locked so utterances stored side by side keep its sentiment right."""
-    capture = session.get(CaptureSession, live["capture_session_id"])
+    capture = session.get(CaptureSession, capture_session_id)
     assert capture is not None and capture.interaction_id is not None
     interaction = session.scalar(
         select(Interaction)

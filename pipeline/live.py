@@ -20,6 +20,7 @@ from audio import SAMPLE_RATE, file_sha256, probe_audio
 from core.errors import AudioTooLargeError, BusyError, ConflictError, InvalidRequestError, NotFoundError
 from core.settings import ROLES
 from pipeline.importer import Services
+from pipeline.params import ImportRequest, JobParams, LiveUtterancePart
 from store.models import CaptureSession, Complaint, Device, Interaction, Job, LiveUtterance, Recording
 from store.repository import enqueue_import, find_recording, get_or_create_customer
 
@@ -147,13 +148,15 @@ def _store_upload(
         session.flush()
     capture = _capture_session(services, session, device, upload, recording)
     offset = max(0.0, (upload.started_at - capture.started_at).total_seconds())
-    params: dict[str, object] = {
-        "channel": upload.mode,
-        "roles": [upload.role],
-        "branch": device.branch.code if device.branch else None,  # picks the branch's vocabulary
-        "live": {"capture_session_id": capture.id, "offset": offset, "key": key},
-    }
-    job = enqueue_import(session, recording, services.asr_name, params, priority=LIVE_PRIORITY).job
+    params = JobParams(
+        ImportRequest(
+            channel=upload.mode,
+            roles=(upload.role,),
+            branch=device.branch.code if device.branch else None,  # picks the branch's vocabulary
+        ),
+        LiveUtterancePart(capture.id, offset, key),
+    )
+    job = enqueue_import(session, recording, services.asr_name, params.to_json(), priority=LIVE_PRIORITY).job
     session.add(
         LiveUtterance(
             key=key,

@@ -14,7 +14,8 @@ from api.schemas import JobOut
 from api.uploads import spool_upload
 from core.errors import ForbiddenError
 from core.settings import parse_roles
-from pipeline.importer import ImportRequest, ingest_file
+from pipeline.importer import ingest_file
+from pipeline.params import ImportRequest
 from store.audit import record
 from store.repository import branch_id
 

@@ -121,7 +121,7 @@ def import_(
     """Import recordings: processed here with a progress bar, or uploaded to --server."""
     from kesheng.importing import import_local, import_remote
     from kesheng.sources import expand
-    from pipeline.importer import ImportRequest
+    from pipeline.params import ImportRequest
 
     settings = load_settings()
     if channel not in ("call", "counter", "field"):
