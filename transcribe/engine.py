@@ -77,6 +77,10 @@ class Transcriber(Protocol):
 
 WINDOW_SECONDS = 30.0  # Whisper's input length
 GPU_BATCH_SIZE = 8
+# A batched window (one segment, no timestamps) is decoded again when its text is thinner than this
+# many times DecodeOptions.min_chars_per_second over the whole window (2.5 characters a second at
+# the default): long-form CER 0.228 batched, against 0.303 at 1.0 and bare batched 0.425.
+BATCHED_WINDOW_RATE = 1.25
 # The temperature fallback samples; a fixed seed per channel makes a file's transcript the same on
 # every run (and kesheng comparable with bare faster-whisper seeded the same way).
 SAMPLING_SEED = 1234
@@ -229,11 +233,22 @@ class WhisperTranscriber:
         return kept + (more if _guarded_chars(more, options) > _guarded_chars(rest, options) else rest)
 
     def _redo_short_windows(self, packed, windows, clips, decoded, options: DecodeOptions):  # type: ignore[no-untyped-def]
-        """Batched output (one segment per window), each window decoded on where its text stopped short."""
+        """Batched output with each window whose text is too short for its speech decoded again plainly.
+
+        Batched windows come back as one segment without timestamps, so where the text stopped is
+        unknown: the window is decoded with timestamps (and on from where that stops), and the text
+        with more that passes the guards is kept.
+        """
         whole = []
+        pauses = [e for _, e in clips]
         for start, end in windows:
             mine = [seg for seg in decoded if start - 0.01 <= seg.start < end]
-            whole += self._go_on(packed, mine, start, end, clips, options)
+            short = _guarded_chars(mine, options) < BATCHED_WINDOW_RATE * options.min_chars_per_second * (end - start)
+            if short and any(start < p < end for p in pauses):
+                plain, _ = self._decode_window(packed, start, end, options)
+                plain = self._go_on(packed, plain, start, end, clips, options)
+                mine = plain if _guarded_chars(plain, options) > _guarded_chars(mine, options) else mine
+            whole += mine
         return whole
 
     def _decode_window(self, packed: np.ndarray, start: float, end: float, options: DecodeOptions):  # type: ignore[no-untyped-def]
