@@ -18,6 +18,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
+from capture.client import server_detail
 from capture.spool import Spool, SpooledUtterance
 from core.errors import KeshengError
 
@@ -133,7 +134,7 @@ class Uploader:
                 result.sent += 1
                 result.duplicates += bool(response.json().get("duplicate"))
             elif response.status_code in (401, 403):
-                message = f"server refused the device token: {_detail(response)}"
+                message = f"server refused the device token: {server_detail(response)}"
                 self.spool.note_error(message)
                 raise DeviceRefusedError(message)
             elif response.status_code in (408, 425, 429) or response.status_code >= 500:
@@ -141,7 +142,7 @@ class Uploader:
                 result.wait = retry_after(response) or result.wait
                 return result
             else:  # 4xx: this entry will never be accepted as it is; keep it aside and go on
-                self.spool.reject(meta, f"server refused it: HTTP {response.status_code} {_detail(response)}")
+                self.spool.reject(meta, f"server refused it: HTTP {response.status_code} {server_detail(response)}")
                 result.rejected += 1
         return result
 
@@ -178,10 +179,3 @@ class Uploader:
     def close(self) -> None:
         """Close the HTTP connection pool."""
         self.client.close()
-
-
-def _detail(response: httpx.Response) -> str:
-    try:
-        return str(response.json().get("detail", ""))[:300]
-    except ValueError:
-        return response.text[:300]

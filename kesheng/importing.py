@@ -9,6 +9,7 @@ import httpx
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from capture.client import server_detail
 from core.errors import KeshengError
 from core.settings import Settings
 from kesheng.sources import ImportItem
@@ -162,11 +163,3 @@ def _upload(client: httpx.Client, item: ImportItem) -> dict:
     if response.status_code >= 400:
         raise KeshengError(f"server refused it ({response.status_code}): {server_detail(response)}")
     return response.json()
-
-
-def server_detail(response: httpx.Response) -> str:
-    """The `detail` of a kesheng error response, or the start of whatever else came back."""
-    try:
-        return str(response.json().get("detail"))
-    except (ValueError, AttributeError):
-        return response.text[:200]

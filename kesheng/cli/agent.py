@@ -79,24 +79,17 @@ def devices_enrol(
     name: Annotated[str | None, typer.Option(help="a name for this device")] = None,
 ) -> None:
     """Enrol this machine: stores the device token in KESHENG_AGENT_DIR and prints the device id."""
-    import httpx
-
-    from kesheng.agent_store import save_enrolment
-    from kesheng.importing import server_detail
+    from capture.client import enrol
+    from capture.enrolment import save_enrolment
 
     settings = load_settings()
     try:
-        response = httpx.post(
-            f"{server.rstrip('/')}/api/v1/devices/enrol", json={"code": code, "name": name}, timeout=30
-        )
-    except httpx.HTTPError as exc:
-        raise fail(KeshengError(f"cannot reach {server}: {exc}")) from exc
-    if response.status_code != 200:
-        raise fail(KeshengError(f"enrolment refused ({response.status_code}): {server_detail(response)}"))
-    body = response.json()
-    path = save_enrolment(settings.agent_dir, server, body["device_id"], body["token"])
+        device_id, token = enrol(server, code, name)
+    except KeshengError as exc:
+        raise fail(exc) from exc
+    path = save_enrolment(settings.agent_dir, server, device_id, token)
     err.print(f"enrolled; token stored in {path}")
-    print(body["device_id"])
+    print(device_id)
 
 
 @agent_app.command("status")
@@ -117,10 +110,8 @@ def agent_status(
 
 def _agent_credentials(settings: Settings, server: str | None, token: str | None) -> tuple[str, str, int]:
     """Server, token and device id: the options, else what `kesheng devices enrol` stored."""
-    import httpx
-
-    from kesheng.agent_store import load_enrolment
-    from kesheng.importing import server_detail
+    from capture.client import device_of_token
+    from capture.enrolment import load_enrolment
 
     enrolment = load_enrolment(settings.agent_dir)
     server = server or (enrolment.server if enrolment else None)
@@ -130,15 +121,8 @@ def _agent_credentials(settings: Settings, server: str | None, token: str | None
         if enrolment is None:
             raise KeshengError(f"not enrolled: run `kesheng devices enrol` or pass --token ({settings.agent_dir})")
         return server, enrolment.token, enrolment.device_id
-    try:  # a token given by hand: ask the server whose it is (needed for the idempotency keys)
-        response = httpx.get(
-            f"{server.rstrip('/')}/api/v1/devices/me", headers={"Authorization": f"Bearer {token}"}, timeout=15
-        )
-    except httpx.HTTPError as exc:
-        raise KeshengError(f"cannot reach {server} to check --token ({exc}); enrol once online instead") from exc
-    if response.status_code != 200:
-        raise KeshengError(f"the server refused --token ({response.status_code}): {server_detail(response)}")
-    return server, token, int(response.json()["id"])
+    # A token given by hand: ask the server whose it is (needed for the idempotency keys).
+    return server, token, device_of_token(server, token)
 
 
 def _agent_logging(verbose: bool) -> None:
