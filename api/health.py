@@ -51,7 +51,7 @@ class QueueCollector(Collector):
             errors = session.execute(
                 select(Job.error_kind, func.count()).where(Job.status.in_(("failed", "dead"))).group_by(Job.error_kind)
             ).all()
-            depth = {(status, kind): 0 for status in JOB_STATUSES for kind in ("live", "import")}
+            depth = {(status.value, kind): 0 for status in JOB_STATUSES for kind in ("live", "import")}
             for status, priority, count in counts:
                 depth[(status, _kind(priority))] += count
 

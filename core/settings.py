@@ -11,6 +11,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.errors import ConfigError
+from core.kinds import Role
 
 
 class OutputScript(StrEnum):
@@ -198,7 +199,7 @@ class Settings(BaseSettings):
         return parse_roles(self.stereo_roles)
 
 
-ROLES = ("staff", "customer", "unknown")
+ROLES = tuple(Role)
 
 
 def parse_roles(value: str) -> tuple[str, ...]:

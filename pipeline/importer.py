@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from audio import decode_audio, file_sha256, probe_audio
 from core.errors import AudioError, AudioTooLargeError, KeshengError
+from core.kinds import Role
 from core.settings import Settings
 from nlp.analyzer import Analysis, Analyzer
 from nlp.pii import find_pii
@@ -49,7 +50,7 @@ log = logging.getLogger(__name__)
 MIN_BYTES_PER_SECOND = 500
 
 # Whose voice the interaction's sentiment is drawn from (staff are never complaints either).
-CUSTOMER_ROLES = ("customer", "unknown")
+CUSTOMER_ROLES = (Role.customer, Role.unknown)
 
 
 @dataclass

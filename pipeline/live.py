@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from audio import SAMPLE_RATE, file_sha256, probe_audio
 from core.errors import AudioTooLargeError, BusyError, ConflictError, InvalidRequestError, NotFoundError
+from core.kinds import CaptureMode
 from core.settings import ROLES
 from pipeline.importer import Services
 from pipeline.params import ImportRequest, JobParams, LiveUtterancePart
@@ -26,7 +27,7 @@ from store.repository import enqueue_import, find_recording, get_or_create_custo
 
 # Jobs run lowest priority first: a customer at a counter now comes before last month's calls.
 LIVE_PRIORITY = 10
-MODES = ("counter", "field")
+MODES = tuple(CaptureMode)
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core.errors import ConflictError, ForbiddenError, InvalidRequestError, NotAuthenticatedError, NotFoundError
+from core.kinds import UserRole
 from store.devices import hash_secret
 from store.models import USER_ROLES, Branch, User, UserScope, UserToken, utcnow
 
 TOKEN_PREFIX = "ksu_"
-SCOPED_ROLES = ("cx_manager", "counter_staff")
+SCOPED_ROLES = (UserRole.cx_manager, UserRole.counter_staff)
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"review", "upload", "devices", "audit", "dashboard", "admin"}),
     "cx_manager": frozenset({"review", "upload", "dashboard"}),

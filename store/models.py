@@ -9,13 +9,15 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, DateTime, Dialect, Float, ForeignKey, Index, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-CHANNELS = ("counter", "field", "call")
-ROLES = ("staff", "customer", "unknown")
+from core.kinds import Channel, ComplaintStatus, JobStatus, Role, UserRole
+
+CHANNELS = tuple(Channel)
+ROLES = tuple(Role)
 SEVERITIES = ("none", "low", "medium", "high")
-COMPLAINT_STATUSES = ("new", "in_review", "resolved", "dismissed")
-JOB_STATUSES = ("queued", "running", "done", "failed", "dead")  # dead: gave up after max attempts
-JOB_FINAL = ("done", "failed", "dead")
-USER_ROLES = ("admin", "cx_manager", "counter_staff", "auditor")
+COMPLAINT_STATUSES = tuple(ComplaintStatus)
+JOB_STATUSES = tuple(JobStatus)
+JOB_FINAL = (JobStatus.done, JobStatus.failed, JobStatus.dead)
+USER_ROLES = tuple(UserRole)
 TAG_KINDS = ("sentiment", "intent", "keyword", "pii", "complaint")
 
 

@@ -22,6 +22,7 @@ from api.schemas import (
 from api.uploads import spool_upload
 from audio import SAMPLE_RATE
 from core.errors import InvalidRequestError
+from core.kinds import CaptureMode, Role, one_of
 from pipeline.live import LIVE_PRIORITY, LiveUpload, ingest_utterance
 from store.audit import record
 from store.devices import (
@@ -108,8 +109,8 @@ async def upload_utterance(
     started_at: Annotated[datetime, Form(description="when the utterance began (ISO 8601 with zone)")],
     session_started_at: Annotated[datetime, Form(description="when the session began")],
     sha256: Annotated[str, Form(pattern="^[0-9a-fA-F]{64}$")],
-    role: Annotated[str, Form(pattern="^(staff|customer|unknown)$")] = "unknown",
-    mode: Annotated[str, Form(pattern="^(counter|field)$")] = "counter",
+    role: Annotated[str, Form(pattern=one_of(Role))] = "unknown",
+    mode: Annotated[str, Form(pattern=one_of(CaptureMode))] = "counter",
     customer: Annotated[str | None, Form(max_length=128)] = None,
 ) -> LiveUtteranceOut:
     """A live utterance from an agent → 202. The same key again is acknowledged without storing twice."""

@@ -13,6 +13,7 @@ from api.deps import ServicesDep, SessionDep, SettingsDep, Uploader, notify_work
 from api.schemas import JobOut
 from api.uploads import spool_upload
 from core.errors import ForbiddenError
+from core.kinds import Channel, one_of
 from core.settings import parse_roles
 from pipeline.importer import ingest_file
 from pipeline.params import ImportRequest
@@ -32,7 +33,7 @@ async def upload_recording(
     file: Annotated[UploadFile, File(description="wav, mp3, m4a, flac or ogg")],
     customer: Annotated[str | None, Form(description="the customer's id in your CRM", max_length=128)] = None,
     branch: Annotated[str | None, Form(description="branch code", max_length=64)] = None,
-    channel: Annotated[str, Form(pattern="^(counter|field|call)$")] = "call",
+    channel: Annotated[str, Form(pattern=one_of(Channel))] = "call",
     stereo_roles: Annotated[str | None, Form(description="role per channel, e.g. staff,customer")] = None,
     occurred_at: Annotated[datetime | None, Form(description="when it was recorded (ISO 8601)")] = None,
 ) -> JobOut:
