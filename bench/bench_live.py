@@ -46,9 +46,9 @@ from capture.cutter import CutterOptions  # noqa: E402
 from capture.spool import Spool, SpooledUtterance  # noqa: E402
 from capture.uploader import Uploader  # noqa: E402
 from core.settings import Settings  # noqa: E402
+from kesheng.harness import free_port, read_wav  # noqa: E402
 from store.db import Database  # noqa: E402
 from store.models import Complaint, LiveUtterance  # noqa: E402
-from tests.live import free_port, read_wav  # noqa: E402
 
 UTTERANCE = ROOT / "tests" / "fixtures" / "audio" / "counter_complaint_fees.wav"
 API_KEY = "bench-key"

@@ -44,9 +44,9 @@ from sqlalchemy import select  # noqa: E402
 
 from bench.bench_live import API_KEY, UTTERANCE, enrol, server_env, speak, start_server, stored_at  # noqa: E402
 from bench.bench_pipeline import long_recording, machine  # noqa: E402
+from kesheng.harness import read_wav, redis_server  # noqa: E402
 from store.db import Database  # noqa: E402
 from store.models import Job, Recording  # noqa: E402
-from tests.live import read_wav, redis_server  # noqa: E402
 
 
 def bulk_files(folder: Path, count: int) -> list[Path]:

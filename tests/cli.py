@@ -1,6 +1,6 @@
 """`kesheng ARGS` run inside the test process with Typer's runner: argument errors in milliseconds.
 
-Each command group keeps one test that runs the real `kesheng` process (tests/live.run_cli).
+Each command group keeps one test that runs the real `kesheng` process (kesheng.harness.run_cli).
 """
 
 from __future__ import annotations

@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from kesheng.harness import API_KEY, kesheng_env, run_cli, server_process
 from tests import badfiles
 from tests.cli import invoke
 from tests.conftest import AUDIO, REAL
-from tests.live import API_KEY, kesheng_env, run_cli, server_process
 
 _env = kesheng_env
 run = run_cli

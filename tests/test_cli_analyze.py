@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import KESHENG, kesheng_env
+from kesheng.harness import KESHENG, kesheng_env
 
 pytestmark = pytest.mark.process
 

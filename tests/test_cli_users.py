@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from kesheng.harness import kesheng_env, run_cli
 from store.auth import resolve_token
 from store.db import Database
 from store.models import AuditEntry, Branch
 from tests.cli import invoke
-from tests.live import kesheng_env, run_cli
 
 
 @pytest.fixture

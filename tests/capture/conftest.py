@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import Server, pulseaudio_ready, server_process
+from kesheng.harness import Server, pulseaudio_ready, server_process
 
 
 @pytest.fixture(scope="module")

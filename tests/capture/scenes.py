@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import soxr
 
+from kesheng.harness import read_wav, write_wav
 from tests.conftest import AUDIO
-from tests.live import read_wav, write_wav
 
 RATE = 16000
 VISIT = ("counter_inquiry_card", "counter_complaint_fees", "counter_praise")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from kesheng.harness import AgentProcess, Server, kesheng_env, null_sink, play, pulseaudio_ready, run_cli
 from tests.capture.scenes import mono_visit
 from tests.cli import invoke
-from tests.live import AgentProcess, Server, kesheng_env, null_sink, play, pulseaudio_ready, run_cli
 
 
 def test_agent_argument_errors(tmp_path: Path, model_cache: Path) -> None:

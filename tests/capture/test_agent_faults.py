@@ -21,10 +21,7 @@ from sqlalchemy import func, select
 
 from audio import wav_bytes
 from capture.spool import Spool, SpooledUtterance
-from store.models import LiveUtterance, Utterance
-from tests.capture.scenes import mono_visit
-from tests.conftest import AUDIO
-from tests.live import (
+from kesheng.harness import (
     KESHENG,
     AgentProcess,
     Server,
@@ -34,6 +31,9 @@ from tests.live import (
     run_cli,
     tmpfs,
 )
+from store.models import LiveUtterance, Utterance
+from tests.capture.scenes import mono_visit
+from tests.conftest import AUDIO
 
 SINK = "kesheng_fault_mic"
 

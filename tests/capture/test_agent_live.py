@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from kesheng.harness import AgentProcess, Server, load_sink, null_sink, play, unload_module
 from store.models import Utterance
 from tests.capture.scenes import TEXTS, VISIT, array_visit, mono_visit
-from tests.live import AgentProcess, Server, load_sink, null_sink, play, unload_module
 from transcribe.quality import cer
 
 pytestmark = pytest.mark.usefixtures("pulse")

@@ -7,8 +7,8 @@ import pytest
 
 from capture.channels import ChannelMap, assign, best_channel, delay_and_sum, gcc_phat_delay
 from core.errors import ConfigError
+from kesheng.harness import read_wav
 from tests.conftest import AUDIO
-from tests.live import read_wav
 
 
 def speech() -> np.ndarray:

@@ -9,8 +9,8 @@ import numpy as np
 from audio import SAMPLE_RATE as RATE
 from capture.cutter import CutterOptions, CutUtterance, UtteranceCutter
 from capture.vad import FRAME, StreamingVad
+from kesheng.harness import read_wav
 from tests.capture.scenes import VISIT, mono_visit
-from tests.live import read_wav
 
 
 def cut(samples: np.ndarray, options: CutterOptions | None = None, block: int = 7) -> list[CutUtterance]:

@@ -18,7 +18,7 @@ import pytest
 
 from audio import wav_bytes
 from capture.spool import Spool, SpooledUtterance, SpoolFullError
-from tests.live import tmpfs
+from kesheng.harness import tmpfs
 
 
 def _utterance(seq: int, seconds: float = 1.0, session: str = "s1") -> tuple[bytes, SpooledUtterance]:

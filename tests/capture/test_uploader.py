@@ -18,9 +18,9 @@ from api.app import create_app
 from audio import wav_bytes
 from capture.spool import Spool, SpooledUtterance
 from capture.uploader import Backoff, DeviceRefusedError, Uploader, retry_after
+from kesheng.harness import read_wav
 from pipeline import Services
 from tests.conftest import AUDIO
-from tests.live import read_wav
 
 KEY = {"X-API-Key": "test-key"}
 

@@ -11,7 +11,7 @@ import pytest
 
 from devices import list_input_devices
 from devices.listing import is_bluetooth
-from tests.live import pulseaudio_ready
+from kesheng.harness import pulseaudio_ready
 
 BT_SINK = "bluez_sink.00_11_22_33_44_55.handsfree_head_unit"
 ARRAY_SINK = "kesheng_test_array4"

@@ -9,13 +9,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from kesheng.harness import kesheng_env, run_cli
 from nlp.analyzer import Analyzer
 from nlp.classify import DEFAULT_MODEL_FILE, SklearnClassifier
 from nlp.corpus import training_utterances
 from pipeline import Services
 from store.models import TagCorrection, Utterance
 from tests.conftest import AUDIO
-from tests.live import kesheng_env, run_cli
 from tests.workspace import add_users, bearer, import_file
 
 pytestmark = pytest.mark.slow

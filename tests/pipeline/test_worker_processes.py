@@ -19,9 +19,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from kesheng.harness import KESHENG, Server, rabbitmq_server, redis_server, server_process
 from store.models import Interaction, Job
 from tests.conftest import AUDIO, REAL
-from tests.live import KESHENG, Server, rabbitmq_server, redis_server, server_process
 
 LEASE = "3"
 

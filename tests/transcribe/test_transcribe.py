@@ -11,9 +11,9 @@ import pytest
 
 from audio import decode_audio
 from core.settings import OutputScript, Settings
+from kesheng.harness import write_wav
 from tests import badfiles
 from tests.conftest import AUDIO, REAL
-from tests.live import write_wav
 from transcribe import Transcriber, transcribe_file
 from transcribe.engine import seed_sampling
 from transcribe.quality import cer

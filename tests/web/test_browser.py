@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from kesheng.harness import Server, run_cli, server_process
 from tests.conftest import AUDIO
-from tests.live import Server, run_cli, server_process
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = Path("/usr/bin/chromium")
