@@ -32,7 +32,7 @@ from kesheng.harness import (
     tmpfs,
 )
 from store.models import LiveUtterance, Utterance
-from tests.capture.scenes import mono_visit
+from tests.capture.scenes import VISIT, mono_visit
 from tests.conftest import AUDIO
 
 SINK = "kesheng_fault_mic"
@@ -179,12 +179,14 @@ def test_server_killed_mid_request(server: Server, tmp_path: Path) -> None:
 
 def test_full_spool_disk_stops_capture_loudly(server: Server, tmp_path: Path) -> None:
     env = server.enrol(tmp_path)
-    with tmpfs(tmp_path / "agent", "400k") as agent_dir:
+    # The visit said twice is 28 s (about 900 KB spooled); 600 KB holds the first few utterances even
+    # where a busy machine's cutter joins a whole visit into one, and never all of them.
+    with tmpfs(tmp_path / "agent", "600k") as agent_dir:
         env["KESHENG_AGENT_DIR"] = str(agent_dir)
         enrolled = run_cli(["devices", "enrol", "--server", server.url, "--code", _new_code(server)], env)
         assert enrolled.returncode == 0
         server.stop()  # a field visit with no network: the spool is all there is
-        visit = mono_visit(tmp_path / "visit.wav")
+        visit = mono_visit(tmp_path / "visit.wav", VISIT * 2)
         with null_sink(SINK) as monitor:
             agent = AgentProcess(env, tmp_path / "agent.log", "--device", monitor)
             agent.wait_capturing()
