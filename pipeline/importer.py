@@ -28,7 +28,6 @@ from store.models import (
     Interaction,
     Job,
     LiveUtterance,
-    Recording,
     Tag,
     Utterance,
     utcnow,
@@ -36,9 +35,9 @@ from store.models import (
 from store.repository import (
     EnqueueResult,
     enqueue_import,
-    find_recording,
     get_or_create_branch,
     get_or_create_customer,
+    store_recording,
 )
 from transcribe.engine import Transcriber
 from transcribe.service import decode_options, transcribe_file
@@ -84,24 +83,8 @@ def ingest_file(
         )
     sha = file_sha256(path)
     with db.transaction() as session:
-        recording = find_recording(session, sha)
-        if recording is not None and recording.purged_at is not None:  # retention removed it; it is back
-            recording.path = audio_store.put(path, sha, path.suffix)
-            recording.purged_at = None
-        if recording is None:
-            key = audio_store.put(path, sha, path.suffix)
-            recording = Recording(
-                sha256=sha,
-                path=key,
-                original_name=request.original_name or path.name,
-                format=info.format,
-                size_bytes=size,
-                duration=claimed,
-                sample_rate=info.sample_rate,
-                channels=info.channels,
-            )
-            session.add(recording)
-            session.flush()
+        name = request.original_name or path.name
+        recording = store_recording(session, audio_store, path, sha, info, name, claimed)
         return enqueue_import(session, recording, asr_model, JobParams(request).to_json())
 
 

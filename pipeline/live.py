@@ -16,14 +16,14 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from audio import SAMPLE_RATE, file_sha256, probe_audio
+from audio import AudioInfo, file_sha256, probe_audio
 from core.errors import AudioTooLargeError, BusyError, ConflictError, InvalidRequestError, NotFoundError
 from core.kinds import CaptureMode
 from core.settings import ROLES
 from pipeline.importer import Services
 from pipeline.params import ImportRequest, JobParams, LiveUtterancePart
 from store.models import CaptureSession, Complaint, Device, Interaction, Job, LiveUtterance, Recording
-from store.repository import enqueue_import, find_recording, get_or_create_customer
+from store.repository import enqueue_import, get_or_create_customer, store_recording
 
 # Jobs run lowest priority first: a customer at a counter now comes before last month's calls.
 LIVE_PRIORITY = 10
@@ -97,7 +97,7 @@ def ingest_utterance(services: Services, device_id: int, upload: LiveUpload, pat
         raise AudioTooLargeError(f"{info.duration:.1f} s is longer than one utterance may be ({limit:.0f} s)")
     try:
         with services.db.transaction() as session:
-            return _store_upload(services, session, device_id, upload, key, sha, path, info.duration or 0.0)
+            return _store_upload(services, session, device_id, upload, key, sha, path, info)
     except IntegrityError:  # the same key raced in on another connection: it is stored once
         with services.db.transaction() as session:
             known = _known(session, key, sha)
@@ -125,7 +125,7 @@ def _store_upload(
     key: str,
     sha: str,
     path: Path,
-    duration: float,
+    info: AudioInfo,
 ) -> LiveResult:
     device = session.get(Device, device_id)
     if device is None:
@@ -133,20 +133,9 @@ def _store_upload(
     # Each live utterance is its own recording, even when its bytes equal another session's (a
     # digital source, a replay): its session's interaction and its job must not be someone else's.
     identity = hashlib.sha256(f"{key}:{sha}".encode()).hexdigest()
-    recording = find_recording(session, identity)
-    if recording is None:
-        recording = Recording(
-            sha256=identity,
-            path=services.audio_store.put(path, identity, ".wav"),
-            original_name=f"{upload.session}-{upload.seq}.wav",
-            format="wav",
-            size_bytes=path.stat().st_size,
-            duration=duration,
-            sample_rate=SAMPLE_RATE,
-            channels=1,
-        )
-        session.add(recording)
-        session.flush()
+    name = f"{upload.session}-{upload.seq}.wav"
+    duration = info.duration or 0.0
+    recording = store_recording(session, services.audio_store, path, identity, info, name, duration)
     capture = _capture_session(services, session, device, upload, recording)
     offset = max(0.0, (upload.started_at - capture.started_at).total_seconds())
     params = JobParams(

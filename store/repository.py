@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, Select, Update, and_, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from audio import AudioInfo
 from core.errors import InvalidRequestError, NotFoundError
+from store.audio_store import AudioStore
 from store.models import (
     CHANNELS,
     COMPLAINT_STATUSES,
@@ -72,6 +75,40 @@ def branch_id(session: Session, code: str | None) -> int | None:
 def find_recording(session: Session, sha256: str) -> Recording | None:
     """A recording by content hash."""
     return session.scalar(select(Recording).where(Recording.sha256 == sha256))
+
+
+def store_recording(
+    session: Session,
+    audio_store: AudioStore,
+    source: Path,
+    identity: str,
+    info: AudioInfo,
+    original_name: str,
+    duration: float | None,
+) -> Recording:
+    """The recording of this identity (content hash), its audio put in the store; made if it is new.
+
+    A recording whose audio retention removed gets it back. Adds to the session, never commits.
+    """
+    recording = find_recording(session, identity)
+    if recording is not None:
+        if recording.purged_at is not None:
+            recording.path = audio_store.put(source, identity, source.suffix)
+            recording.purged_at = None
+        return recording
+    recording = Recording(
+        sha256=identity,
+        path=audio_store.put(source, identity, source.suffix),
+        original_name=original_name,
+        format=info.format,
+        size_bytes=source.stat().st_size,
+        duration=duration,
+        sample_rate=info.sample_rate,
+        channels=info.channels,
+    )
+    session.add(recording)
+    session.flush()
+    return recording
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, select
 
+from audio import probe_audio
 from core.errors import InvalidRequestError, NotFoundError
+from store.audio_store import LocalAudioStore
 from store.db import Database
 from store.models import Complaint, Interaction, Job, Recording, Utterance, utcnow
 from store.repository import (
@@ -18,8 +21,10 @@ from store.repository import (
     get_or_create_customer,
     list_complaints,
     renew_lease,
+    store_recording,
     update_complaint,
 )
+from tests.conftest import AUDIO
 
 
 def _recording(session, sha: str = "a" * 64) -> Recording:  # type: ignore[no-untyped-def]
@@ -191,3 +196,22 @@ def test_a_lapsed_lease_is_taken_over_and_a_job_that_keeps_losing_its_worker_goe
         assert not renew_lease(session, job_id)
     with db.transaction() as session:
         assert claim_next_job(session, lease_seconds=0.0) is None  # and it never comes back
+
+
+def test_a_recording_is_stored_once_and_gets_its_audio_back_after_retention(db: Database, tmp_path: Path) -> None:
+    store = LocalAudioStore(tmp_path / "audio")
+    source = AUDIO / "counter_praise.wav"
+    info = probe_audio(source)
+    with db.transaction() as session:
+        first = store_recording(session, store, source, "b" * 64, info, "praise.wav", info.duration)
+        assert (first.original_name, first.format, first.channels) == ("praise.wav", "wav", 1)
+        assert store.path(first.path).read_bytes() == source.read_bytes()
+        store.path(first.path).unlink()  # what retention does to the audio
+        first.purged_at = utcnow()
+        first_id = first.id
+    with db.transaction() as session:
+        again = store_recording(session, store, source, "b" * 64, info, "other name.wav", info.duration)
+        assert again.id == first_id and again.purged_at is None and again.original_name == "praise.wav"
+        assert store.path(again.path).exists()
+        other = store_recording(session, store, source, "c" * 64, info, "praise.wav", info.duration)
+        assert other.id != first_id
