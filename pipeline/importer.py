@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import fmean
+from typing import Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
@@ -17,7 +18,7 @@ from core.settings import Settings
 from nlp.analyzer import Analysis, Analyzer
 from nlp.pii import find_pii
 from nlp.search import search_tokens
-from pipeline.params import ImportRequest, JobParams
+from pipeline.params import ImportRequest, JobParams, LiveUtterancePart
 from pipeline.pii_audio import pii_times
 from store.alerts import queue_alert
 from store.audio_store import AudioStore
@@ -97,19 +98,23 @@ def process_job(services: Services, job_id: int) -> None:
             return
         recording_path = services.audio_store.path(job.recording.path)
         params = JobParams.from_json(job.params)
-        existing = _already_stored(session, job, params)
+        target = _LiveTarget(params.live) if params.live else _FileTarget(params.request)
+        existing = target.stored_before(session, job)
     if existing is not None:  # an earlier attempt finished the work; do not store it twice
         _finish(db, job_id, "done", interaction_id=existing)
         return
     try:
-        transcript = _transcribe(services, recording_path, params)
+        request, beam = params.request, target.beam(services.settings)
+        transcript = transcribe_file(
+            recording_path, services.transcriber, services.settings, request.roles, beam, request.branch
+        )
         # One recording is one conversation: each sentence is judged after the one before it, and
         # mono sentences get their speaker's role from the words and the turn order.
         analyses = services.analyzer.analyze_conversation(
             [s.text for s in transcript.segments], [s.role for s in transcript.segments]
         )
         pii = _locate_pii(services, recording_path, params, transcript, analyses)
-        interaction_id = _store(services, job_id, params, transcript, analyses, pii)
+        interaction_id = _store(services, job_id, target, transcript, analyses, pii)
     except KeshengError as exc:
         reason = exc.reason if isinstance(exc, AudioError) else str(exc)  # not the audio store's path
         log.info("job %s failed: %s", job_id, reason)
@@ -128,25 +133,90 @@ def process_job(services: Services, job_id: int) -> None:
     _finish(db, job_id, "done", interaction_id=interaction_id)
 
 
-def _already_stored(session: Session, job: Job, params: JobParams) -> int | None:
-    """The interaction an earlier attempt of this job stored, if it got that far."""
-    if params.live:  # a live utterance joins its session's interaction: look for its own rows
-        query = (
+class _Target(Protocol):
+    """Where a job's utterances go: the two paths through process_job differ only here."""
+
+    offset: float  # seconds added to segment times: the utterance's place on its interaction's timeline
+
+    def beam(self, settings: Settings) -> int | None:
+        """The beam size to decode with (None: the settings' default)."""
+
+    def stored_before(self, session: Session, job: Job) -> int | None:
+        """The interaction an earlier attempt of this job stored, if it got that far."""
+
+    def interaction(self, session: Session, job: Job, transcript: Transcript) -> Interaction: ...
+
+    def stored(self, session: Session) -> None:
+        """Called in the transaction that stored the utterances."""
+
+
+class _FileTarget:
+    """A recording is one interaction of its own."""
+
+    offset = 0.0
+
+    def __init__(self, request: ImportRequest) -> None:
+        self.request = request
+
+    def beam(self, settings: Settings) -> int | None:
+        return None
+
+    def stored_before(self, session: Session, job: Job) -> int | None:
+        query = select(Interaction.id).where(
+            Interaction.recording_id == job.recording_id, Interaction.asr_model == job.asr_model
+        )
+        return session.scalars(query).first()
+
+    def interaction(self, session: Session, job: Job, transcript: Transcript) -> Interaction:
+        interaction = Interaction(
+            recording_id=job.recording_id,
+            asr_model=job.asr_model,
+            customer=get_or_create_customer(session, self.request.customer),
+            branch=get_or_create_branch(session, self.request.branch),
+            channel=self.request.channel,
+            language=transcript.language,
+            occurred_at=self.request.occurred_at or utcnow(),
+        )
+        session.add(interaction)
+        return interaction
+
+    def stored(self, session: Session) -> None:
+        pass
+
+
+class _LiveTarget:
+    """A counter's utterance joins its capture session's interaction, at its place on that timeline."""
+
+    def __init__(self, live: LiveUtterancePart) -> None:
+        self.live = live
+        self.offset = live.offset
+
+    def beam(self, settings: Settings) -> int | None:
+        return settings.live_beam_size  # a counter waits for its transcript
+
+    def stored_before(self, session: Session, job: Job) -> int | None:
+        query = (  # the session's interaction exists from the start: look for this utterance's own rows
             select(Utterance.interaction_id)
             .join(Interaction)
             .where(Utterance.recording_id == job.recording_id, Interaction.asr_model == job.asr_model)
         )
-    else:
-        query = select(Interaction.id).where(
-            Interaction.recording_id == job.recording_id, Interaction.asr_model == job.asr_model
+        return session.scalars(query).first()
+
+    def interaction(self, session: Session, job: Job, transcript: Transcript) -> Interaction:
+        """The session's interaction, locked so utterances stored side by side keep its sentiment right."""
+        capture = session.get(CaptureSession, self.live.capture_session_id)
+        assert capture is not None and capture.interaction_id is not None
+        interaction = session.scalar(
+            select(Interaction)
+            .where(Interaction.id == capture.interaction_id)
+            .options(selectinload(Interaction.utterances))
+            .with_for_update(of=Interaction)
         )
-    return session.scalars(query).first()
+        assert interaction is not None
+        return interaction
 
-
-def _transcribe(services: Services, path: Path, params: JobParams) -> Transcript:
-    beam = services.settings.live_beam_size if params.live else None
-    request = params.request
-    return transcribe_file(path, services.transcriber, services.settings, request.roles, beam, request.branch)
+    def stored(self, session: Session) -> None:
+        session.execute(update(LiveUtterance).where(LiveUtterance.key == self.live.key).values(stored_at=utcnow()))
 
 
 def _locate_pii(
@@ -174,7 +244,7 @@ def _pii_chars(text: str) -> list[tuple[int, int]]:
 def _store(
     services: Services,
     job_id: int,
-    params: JobParams,
+    target: _Target,
     transcript: Transcript,
     analyses: list[Analysis],
     pii: dict[int, list[list[float]]],
@@ -182,12 +252,8 @@ def _store(
     with services.db.transaction() as session:
         job = session.get(Job, job_id)
         assert job is not None
-        live = params.live
-        if live:
-            interaction = _live_interaction(session, live.capture_session_id)
-        else:
-            interaction = _new_interaction(session, job, params.request, transcript)
-        offset = live.offset if live else 0.0
+        interaction = target.interaction(session, job, transcript)
+        offset = target.offset
         for index, (segment, analysis) in enumerate(zip(transcript.segments, analyses, strict=True)):
             spans = pii.get(index)
             utterance = Utterance(
@@ -222,38 +288,9 @@ def _store(
         voiced = [u.sentiment for u in interaction.utterances if u.role in CUSTOMER_ROLES and u.sentiment is not None]
         interaction.sentiment = fmean(voiced) if voiced else None
         job.recording.duration = transcript.duration  # what decoded, not what the header claimed
-        if live:
-            session.execute(update(LiveUtterance).where(LiveUtterance.key == live.key).values(stored_at=utcnow()))
+        target.stored(session)
         session.flush()
         return interaction.id
-
-
-def _new_interaction(session: Session, job: Job, request: ImportRequest, transcript: Transcript) -> Interaction:
-    interaction = Interaction(
-        recording_id=job.recording_id,
-        asr_model=job.asr_model,
-        customer=get_or_create_customer(session, request.customer),
-        branch=get_or_create_branch(session, request.branch),
-        channel=request.channel,
-        language=transcript.language,
-        occurred_at=request.occurred_at or utcnow(),
-    )
-    session.add(interaction)
-    return interaction
-
-
-def _live_interaction(session: Session, capture_session_id: int) -> Interaction:
-    """The session's interaction, locked so utterances stored side by side keep its sentiment right."""
-    capture = session.get(CaptureSession, capture_session_id)
-    assert capture is not None and capture.interaction_id is not None
-    interaction = session.scalar(
-        select(Interaction)
-        .where(Interaction.id == capture.interaction_id)
-        .options(selectinload(Interaction.utterances))
-        .with_for_update(of=Interaction)
-    )
-    assert interaction is not None
-    return interaction
 
 
 def _tags(analysis: Analysis) -> list[Tag]:
