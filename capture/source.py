@@ -19,8 +19,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from audio_inputs.listing import InputDevice, portaudio_inputs, sound_server_sources
 from core.errors import ConfigError, DeviceError
-from devices.listing import InputDevice, portaudio_inputs, sound_server_sources
 
 
 class AudioSource(Protocol):

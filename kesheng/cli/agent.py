@@ -25,7 +25,7 @@ def devices_list(
     as_json: Annotated[bool, typer.Option("--json", help="a JSON array")] = False,
 ) -> None:
     """Input devices: PortAudio's, then the sound server's sources (Bluetooth headsets flagged)."""
-    from devices import list_input_devices
+    from audio_inputs import list_input_devices
 
     try:
         found = list_input_devices()

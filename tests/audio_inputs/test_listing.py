@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from devices import list_input_devices
-from devices.listing import is_bluetooth
+from audio_inputs import list_input_devices
+from audio_inputs.listing import is_bluetooth
 from kesheng.harness import pulseaudio_ready
 
 BT_SINK = "bluez_sink.00_11_22_33_44_55.handsfree_head_unit"

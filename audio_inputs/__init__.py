@@ -1,5 +1,5 @@
 """Audio input devices on the machine that captures: microphones, mic arrays, Bluetooth headsets."""
 
-from devices.listing import InputDevice, list_input_devices
+from audio_inputs.listing import InputDevice, list_input_devices
 
 __all__ = ["InputDevice", "list_input_devices"]
