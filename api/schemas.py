@@ -366,7 +366,7 @@ class CaptureSessionOut(BaseModel):
         return cls(
             id=c.id,
             device_id=c.device_id,
-            session=c.session,
+            session=c.name,
             mode=c.mode,
             customer=c.customer.external_id if c.customer else None,
             interaction_id=c.interaction_id,

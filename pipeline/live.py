@@ -34,10 +34,10 @@ MODES = tuple(CaptureMode)
 class LiveUpload:
     """What an agent says about one utterance it uploads."""
 
-    session: str
+    capture_name: str  # the agent's name for the visit (the form's `session`)
     seq: int
     started_at: datetime  # when the utterance began
-    session_started_at: datetime
+    capture_started_at: datetime  # when the visit began (the form's `session_started_at`)
     role: str = "unknown"
     mode: str = "counter"
     customer: str | None = None
@@ -45,11 +45,11 @@ class LiveUpload:
 
     def key(self, device_id: int) -> str:
         """The idempotency key: device:session:seq."""
-        return f"{device_id}:{self.session}:{self.seq}"
+        return f"{device_id}:{self.capture_name}:{self.seq}"
 
     def check(self) -> None:
         """Refuse values that cannot be right before anything is stored."""
-        if not self.session or len(self.session) > 64 or ":" in self.session:
+        if not self.capture_name or len(self.capture_name) > 64 or ":" in self.capture_name:
             raise InvalidRequestError("session must be 1-64 characters without ':'")
         if self.seq < 0:
             raise InvalidRequestError("seq must be >= 0")
@@ -57,7 +57,7 @@ class LiveUpload:
             raise InvalidRequestError(f"role must be one of {', '.join(ROLES)}")
         if self.mode not in MODES:
             raise InvalidRequestError(f"mode must be one of {', '.join(MODES)}")
-        if self.started_at.tzinfo is None or self.session_started_at.tzinfo is None:
+        if self.started_at.tzinfo is None or self.capture_started_at.tzinfo is None:
             raise InvalidRequestError("times must carry a time zone (ISO 8601 with offset)")
 
 
@@ -133,7 +133,7 @@ def _store_upload(
     # Each live utterance is its own recording, even when its bytes equal another session's (a
     # digital source, a replay): its session's interaction and its job must not be someone else's.
     identity = hashlib.sha256(f"{key}:{sha}".encode()).hexdigest()
-    name = f"{upload.session}-{upload.seq}.wav"
+    name = f"{upload.capture_name}-{upload.seq}.wav"
     duration = info.duration or 0.0
     recording = store_recording(session, services.audio_store, path, identity, info, name, duration)
     capture = _capture_session(services, session, device, upload, recording)
@@ -170,7 +170,7 @@ def _capture_session(
 ) -> CaptureSession:
     """The device's session by name, created with its interaction on the first utterance."""
     capture = session.scalar(
-        select(CaptureSession).where(CaptureSession.device_id == device.id, CaptureSession.session == upload.session)
+        select(CaptureSession).where(CaptureSession.device_id == device.id, CaptureSession.name == upload.capture_name)
     )
     if capture is not None:
         if upload.customer and capture.customer is None:
@@ -183,15 +183,15 @@ def _capture_session(
         customer=customer,
         branch=device.branch,
         channel=upload.mode,
-        occurred_at=upload.session_started_at,
+        occurred_at=upload.capture_started_at,
     )
     capture = CaptureSession(
         device_id=device.id,
-        session=upload.session,
+        name=upload.capture_name,
         mode=upload.mode,
         customer=customer,
         interaction=interaction,
-        started_at=upload.session_started_at,
+        started_at=upload.capture_started_at,
     )
     session.add_all([interaction, capture])
     session.flush()

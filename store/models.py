@@ -252,7 +252,7 @@ class CaptureSession(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
-    session: Mapped[str] = mapped_column(String(64))  # the agent's own session name
+    name: Mapped[str] = mapped_column("session", String(64))  # the agent's own name for the visit
     mode: Mapped[str] = mapped_column(String(16))  # counter | field
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     interaction_id: Mapped[int | None] = mapped_column(ForeignKey("interactions.id"))

@@ -22,7 +22,7 @@ def _capture_session_in(services: Services, branch: str) -> int:
     """A counter's capture session in `branch`, as an enrolled agent would have opened it."""
     with services.db.transaction() as session:
         device, _code = add_device(session, branch, counter="1")
-        capture = CaptureSession(device_id=device.id, session="s1", mode="counter", started_at=utcnow())
+        capture = CaptureSession(device_id=device.id, name="s1", mode="counter", started_at=utcnow())
         session.add(capture)
         session.flush()
         return capture.id
