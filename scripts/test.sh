@@ -41,4 +41,4 @@ fi
 .venv/bin/ruff check "${PACKAGES[@]}" tests tools bench
 .venv/bin/ruff format --check --quiet "${PACKAGES[@]}" tests tools bench
 .venv/bin/mypy "${PACKAGES[@]}"
-.venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest --durations=25 "$@"  # the slowest tests, to keep the suite under 40 minutes
