@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import BackgroundTasks, Depends, Header, Request
 from sqlalchemy.orm import Session
 
 from core.errors import ForbiddenError, NotAuthenticatedError
@@ -102,6 +102,7 @@ Auditor = Annotated[Principal, Depends(require("audit"))]
 DashboardViewer = Annotated[Principal, Depends(require("dashboard"))]
 
 
-def notify_workers(request: Request, job_id: int, priority: int) -> None:
-    """A job was committed: tell the job queue (a Dramatiq message, or a wake-up for the embedded pool)."""
-    request.app.state.queue.announce(job_id, priority)
+def notify_workers(request: Request, background: BackgroundTasks, job_id: int, priority: int) -> None:
+    """Tell the job queue of a job (a Dramatiq message, or a wake-up for the embedded pool) once the
+    request's transaction has committed it: background tasks run after that."""
+    background.add_task(request.app.state.queue.announce, job_id, priority)

@@ -121,15 +121,15 @@ def pipeline(services_for, path: Path, channel: str) -> tuple[float, float]:  # 
     with tempfile.TemporaryDirectory() as tmp:
         services = services_for(Path(tmp))
         started = clocks()
-        job = ingest_file(
-            services.db,
-            services.audio_store,
-            path,
-            ImportRequest(channel=channel),
-            services.asr_name,
-            services.settings,
-        ).job
         with services.db.transaction() as session:
+            job = ingest_file(
+                session,
+                services.audio_store,
+                path,
+                ImportRequest(channel=channel),
+                services.asr_name,
+                services.settings,
+            ).job
             claim_job(session, job.id)
         process_job(services, job.id)
         elapsed = since(started)

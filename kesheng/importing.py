@@ -54,9 +54,10 @@ def import_local(items: list[ImportItem], settings: Settings, console: Console) 
         row = ImportRow(str(item.path), "queued")
         rows.append(row)
         try:
-            result = ingest_file(
-                services.db, services.audio_store, item.path, item.request, services.asr_name, settings
-            )
+            with services.db.transaction() as session:
+                result = ingest_file(
+                    session, services.audio_store, item.path, item.request, services.asr_name, settings
+                )
         except KeshengError as exc:
             row.status, row.detail = "failed", str(exc)
             continue

@@ -69,9 +69,13 @@ class Services:
 
 
 def ingest_file(
-    db: Database, audio_store: AudioStore, path: Path, request: ImportRequest, asr_model: str, settings: Settings
+    session: Session, audio_store: AudioStore, path: Path, request: ImportRequest, asr_model: str, settings: Settings
 ) -> EnqueueResult:
-    """Store the audio (content-addressed) and queue its import; the same audio+model is queued once."""
+    """Store the audio (content-addressed) and queue its import; the same audio+model is queued once.
+
+    The caller owns the transaction (its audit row commits with the job, or neither does) and tells
+    the workers once it has committed.
+    """
     path = Path(path)
     info = probe_audio(path)  # refuse non-audio before anything is stored
     size = path.stat().st_size
@@ -83,10 +87,9 @@ def ingest_file(
             f"{claimed:.0f} s is over the limit of {settings.max_audio_seconds:.0f} s", source=str(path)
         )
     sha = file_sha256(path)
-    with db.transaction() as session:
-        name = request.original_name or path.name
-        recording = store_recording(session, audio_store, path, sha, info, name, claimed)
-        return enqueue_import(session, recording, asr_model, JobParams(request).to_json())
+    name = request.original_name or path.name
+    recording = store_recording(session, audio_store, path, sha, info, name, claimed)
+    return enqueue_import(session, recording, asr_model, JobParams(request).to_json())
 
 
 def process_job(services: Services, job_id: int) -> None:

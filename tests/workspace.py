@@ -37,7 +37,8 @@ def import_file(
     request = ImportRequest(
         customer=customer, branch=branch, channel=channel, roles=roles, occurred_at=datetime.fromisoformat(when)
     )
-    job_id = ingest_file(services.db, services.audio_store, path, request, services.asr_name, services.settings).job.id
+    with services.db.transaction() as session:
+        job_id = ingest_file(session, services.audio_store, path, request, services.asr_name, services.settings).job.id
     process_job(services, job_id)
     with services.db.transaction() as session:
         job = session.get(Job, job_id)

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Header, HTTPException, Request, UploadFile, status
+from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Header, HTTPException, Request, UploadFile, status
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import DeviceAdmin, ServicesDep, SessionDep, SettingsDep, bearer_token, notify_workers
@@ -99,6 +99,7 @@ def this_device(session: SessionDep, device_id: CurrentDevice) -> DeviceOut:
 @router.post("/utterances", status_code=status.HTTP_202_ACCEPTED, response_model=LiveUtteranceOut)
 async def upload_utterance(
     request: Request,
+    background: BackgroundTasks,
     services: ServicesDep,
     settings: SettingsDep,
     device_id: CurrentDevice,
@@ -125,7 +126,7 @@ async def upload_utterance(
     finally:
         tmp.unlink(missing_ok=True)
     if not result.duplicate:
-        notify_workers(request, result.job_id, LIVE_PRIORITY)
+        notify_workers(request, background, result.job_id, LIVE_PRIORITY)
     return LiveUtteranceOut(**asdict(result))
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile, status
+from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile, status
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServicesDep, SessionDep, SettingsDep, Uploader, notify_workers
@@ -26,6 +26,7 @@ router = APIRouter(prefix="/recordings", tags=["recordings"])
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=JobOut)
 async def upload_recording(
     request: Request,
+    background: BackgroundTasks,
     services: ServicesDep,
     settings: SettingsDep,
     caller: Uploader,
@@ -54,7 +55,7 @@ async def upload_recording(
             original_name=name,
         )
         result = await run_in_threadpool(
-            ingest_file, services.db, services.audio_store, tmp, req, services.asr_name, settings
+            ingest_file, session, services.audio_store, tmp, req, services.asr_name, settings
         )
     finally:
         tmp.unlink(missing_ok=True)
@@ -68,5 +69,5 @@ async def upload_recording(
         duplicate=result.duplicate,
     )
     if not result.duplicate:
-        notify_workers(request, result.job.id, result.job.priority)
+        notify_workers(request, background, result.job.id, result.job.priority)
     return JobOut.of(result.job, duplicate=result.duplicate)

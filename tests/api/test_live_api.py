@@ -121,14 +121,15 @@ def test_customer_attached_later_moves_the_session_and_its_complaints(client: Te
 
 
 def test_live_utterances_run_before_bulk_imports(client: TestClient, services: Services) -> None:
-    bulk = ingest_file(
-        services.db,
-        services.audio_store,
-        AUDIO / "counter_praise.wav",
-        ImportRequest(channel="call"),
-        services.asr_name,
-        services.settings,
-    )
+    with services.db.transaction() as session:
+        bulk = ingest_file(
+            session,
+            services.audio_store,
+            AUDIO / "counter_praise.wav",
+            ImportRequest(channel="call"),
+            services.asr_name,
+            services.settings,
+        )
     live = send(client, enrol(client), (AUDIO / "counter_inquiry_card.wav").read_bytes(), 0)
     assert claim(services) == live.json()["job_id"]  # queued last, claimed first
     assert claim(services, Lane.live) is None  # a live-lane worker leaves the import alone

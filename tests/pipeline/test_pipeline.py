@@ -19,14 +19,15 @@ CALL = AUDIO / "call_stereo_8k.wav"
 
 
 def _ingest(services: Services, path: Path, **request: object):  # type: ignore[no-untyped-def]
-    return ingest_file(
-        services.db,
-        services.audio_store,
-        path,
-        ImportRequest(**request),  # type: ignore[arg-type]
-        services.asr_name,
-        services.settings,
-    )
+    with services.db.transaction() as session:
+        return ingest_file(
+            session,
+            services.audio_store,
+            path,
+            ImportRequest(**request),  # type: ignore[arg-type]
+            services.asr_name,
+            services.settings,
+        )
 
 
 def _count(services: Services, model: type) -> int:
