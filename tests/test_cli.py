@@ -14,6 +14,7 @@ from kesheng.harness import API_KEY, kesheng_env, run_cli, server_process
 from tests import badfiles
 from tests.cli import invoke
 from tests.conftest import AUDIO, REAL
+from transcribe.quality import cer
 
 _env = kesheng_env
 run = run_cli
@@ -186,7 +187,9 @@ def test_oversized_and_truncated_inputs_through_the_cli(tmp_path: Path, model_ca
     cut = badfiles.truncated(mp3, tmp_path, keep=0.6)
     transcribed = run(["transcribe", str(cut), "--json"], _env(tmp_path / "data", model_cache))
     assert transcribed.returncode == 0, transcribed.stderr
-    assert "手续费" in json.loads(transcribed.stdout)["text"]
+    # What decoded of the first 60% is transcribed. (Whisper base hears this 3 s mp3 cut as 手续费 or
+    # 手机飞 depending on the PyAV build's mp3 codec: 0.07 or 0.29 against the words said.)
+    assert cer("你们乱扣我的手续费，上个月扣了", json.loads(transcribed.stdout)["text"]) < 0.4
 
 
 def test_devices_add_and_enrol_against_a_server(server: tuple[str, dict[str, str]], tmp_path: Path) -> None:
