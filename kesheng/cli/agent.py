@@ -12,7 +12,7 @@ from rich.table import Table
 
 from core.errors import KeshengError
 from core.settings import Settings
-from kesheng.cli.common import app, err, fail, load_settings, out
+from kesheng.cli.common import app, err, fail, load_settings, open_database, out, redact_logs
 
 devices_app = typer.Typer(help="Audio input devices on this machine.", no_args_is_help=True)
 app.add_typer(devices_app, name="devices")
@@ -56,7 +56,6 @@ def devices_add(
     staff: Annotated[str | None, typer.Option(help="staff member")] = None,
 ) -> None:
     """Register a device in the local database; prints its one-time enrolment code on the last line."""
-    from pipeline.services import open_database
     from store.devices import add_device
 
     settings = load_settings()
@@ -133,10 +132,7 @@ def _agent_logging(verbose: bool) -> None:
     )
     for noisy in ("httpx", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    from core import logs
-    from nlp.pii import redact
-
-    logs.install(redact)
+    redact_logs()
 
 
 @agent_app.command("run")

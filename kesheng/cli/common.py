@@ -34,6 +34,14 @@ def load_settings() -> Settings:
         raise typer.Exit(2) from exc
 
 
+def redact_logs() -> None:
+    """Every log handler set up so far drops personal data (the NLP's redactor)."""
+    from core import logs
+    from nlp.pii import redact
+
+    logs.install(redact)
+
+
 def open_database(settings: Settings) -> Database:
     from pipeline.services import open_database
 

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from core.errors import KeshengError
 from core.settings import parse_roles
-from kesheng.cli.common import Roles, app, err, fail, load_settings, out
+from kesheng.cli.common import Roles, app, err, fail, load_settings, open_database, out
 
 
 @app.command()
@@ -163,7 +163,6 @@ def complaints(
     as_json: Annotated[bool, typer.Option("--json", help="a JSON array")] = False,
 ) -> None:
     """List complaints from the local database, newest first."""
-    from pipeline.services import open_database
     from store.repository import ComplaintFilter, list_complaints
 
     settings = load_settings()

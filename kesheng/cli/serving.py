@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # imported lazily at run time: the CLI starts fast
     pass
 
 
-from kesheng.cli.common import app, err, fail, load_settings, open_database
+from kesheng.cli.common import app, err, fail, load_settings, open_database, redact_logs
 
 
 @app.command()
@@ -40,10 +40,7 @@ def serve(
         err.print(f"API key (from {key_file}; set KESHENG_API_KEY to choose one): {settings.api_key}")
     _hint_first_user(settings, host, port)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from core import logs
-    from nlp.pii import redact
-
-    logs.install(redact)
+    redact_logs()
     uvicorn.run(create_app(settings), host=host, port=port)
 
 
@@ -82,10 +79,7 @@ def worker(
     if queue not in Lane.__members__:
         raise fail(KeshengError(f"--queue must be all, live or imports, not {queue!r}"))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from core import logs
-    from nlp.pii import redact
-
-    logs.install(redact)
+    redact_logs()
     if processes > 1:  # one process each: every process loads its own model and decodes in parallel
         command = [sys.executable, "-m", "kesheng.cli", "worker", "--threads", str(threads), "--queue", queue]
         raise typer.Exit(supervise(command, processes))
