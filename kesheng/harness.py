@@ -19,6 +19,7 @@ import wave
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 import numpy as np
@@ -31,7 +32,7 @@ from store.models import LiveUtterance
 
 KESHENG = [sys.executable, "-m", "kesheng.cli"]
 API_KEY = "live-key"
-_SPOOLED = re.compile(r"spooled (\d+:[\w-]+:\d+) ")
+_SPOOLED = re.compile(r"spooled (\d+:[\w-]+:\d+) role=\w+ ([\d.]+)s")
 
 
 class ToolMissing(KeshengError):
@@ -148,8 +149,11 @@ def server_process(workdir: Path, model_cache: Path, **extra: str) -> Iterator[S
 class AgentProcess:
     """`kesheng agent run` in the background, its log kept for the keys it spooled."""
 
+    started: ClassVar[list[AgentProcess]] = []  # so a failed test's agents are stopped too (stop_all)
+
     def __init__(self, env: dict[str, str], log_path: Path, *args: str, stdin: int = subprocess.DEVNULL) -> None:
         self.log_path = log_path
+        AgentProcess.started.append(self)
         with log_path.open("a") as log:
             self.process = subprocess.Popen(
                 [*KESHENG, "agent", "run", *args],
@@ -175,7 +179,29 @@ class AgentProcess:
         return code
 
     def spooled_keys(self) -> list[str]:
-        return _SPOOLED.findall(self.log_path.read_text())
+        return [key for key, _seconds in _SPOOLED.findall(self.log_path.read_text())]
+
+    def spooled_seconds(self) -> float:
+        return sum(float(seconds) for _key, seconds in _SPOOLED.findall(self.log_path.read_text()))
+
+    def wait_spooled(self, seconds: float, timeout: float = 60) -> list[str]:
+        """Wait until the spooled utterances hold `seconds` of audio; their keys. How the cutter splits
+        the speech into utterances varies with the machine's load; the audio it keeps does not."""
+        deadline = time.monotonic() + timeout
+        while self.spooled_seconds() < seconds:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                log = self.log_path.read_text()[-3000:]
+                raise AssertionError(f"agent spooled {self.spooled_seconds():.1f} s of {seconds:.1f} s:\n{log}")
+            time.sleep(0.2)
+        return self.spooled_keys()
+
+    @classmethod
+    def stop_all(cls) -> None:
+        """Kill whatever agents are still running (a test that failed before stopping its own)."""
+        while cls.started:
+            agent = cls.started.pop()
+            if agent.process.poll() is None:
+                agent.stop(signal.SIGKILL)
 
 
 # ---- PulseAudio -------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from core.settings import Settings
-from kesheng.harness import ToolMissing
+from kesheng.harness import AgentProcess, ToolMissing
 from nlp.analyzer import Analyzer
 from pipeline.importer import Services
 from store.audio_store import LocalAudioStore
@@ -58,6 +58,10 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         return (yield)
     except ToolMissing as exc:
         _missing_tool(exc)
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    AgentProcess.stop_all()  # an agent left running by a failed test would fail the next one too
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -25,6 +25,11 @@ def _silence(seconds: float) -> np.ndarray:
     return np.zeros(int(seconds * RATE), dtype=np.float32)
 
 
+def spoken_seconds(names: tuple[str, ...]) -> float:
+    """How long the fixtures last, without the pauses mono_visit puts between them."""
+    return sum(len(_mono(name)) for name in names) / RATE
+
+
 def mono_visit(path: Path, names: tuple[str, ...] = VISIT, pause: float = 1.5) -> Path:
     """A customer saying the fixtures one after another, with pauses, as one 16 kHz mono WAV."""
     parts = [_silence(0.5)]
