@@ -18,12 +18,13 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
 from pipeline.importer import Services
-from pipeline.live import LIVE_PRIORITY
+from store.captures import LIVE_PRIORITY
 from store.db import alembic_config
-from store.models import JOB_STATUSES, Job, Recording, utcnow
+from store.models import JOB_STATUSES, utcnow
+from store.queue_figures import queue_figures
 
 router = APIRouter(tags=["health"])
 WINDOW = timedelta(minutes=15)  # latency and real-time factor are over jobs finished this recently
@@ -42,18 +43,10 @@ class QueueCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         since = utcnow() - WINDOW
         with self.services.db.transaction() as session:
-            counts = session.execute(select(Job.status, Job.priority, func.count()).group_by(Job.status, Job.priority))
-            recent = session.execute(
-                select(Job.priority, Job.created_at, Job.started_at, Job.finished_at, Recording.duration)
-                .join(Recording, Recording.id == Job.recording_id)
-                .where(Job.status == "done", Job.finished_at >= since)
-            ).all()
-            errors = session.execute(
-                select(Job.error_kind, func.count()).where(Job.status.in_(("failed", "dead"))).group_by(Job.error_kind)
-            ).all()
-            depth = {(status.value, kind): 0 for status in JOB_STATUSES for kind in ("live", "import")}
-            for status, priority, count in counts:
-                depth[(status, _kind(priority))] += count
+            figures = queue_figures(session, since)
+        depth = {(status.value, kind): 0 for status in JOB_STATUSES for kind in ("live", "import")}
+        for status, priority, count in figures.counts:
+            depth[(status, _kind(priority))] += count
 
         jobs = GaugeMetricFamily(
             "kesheng_jobs", "Jobs by status and kind (live utterance or import)", labels=["status", "kind"]
@@ -76,7 +69,7 @@ class QueueCollector(Collector):
             "kesheng_jobs_finished_recently", "Jobs done in the last 15 minutes", labels=["kind"]
         )
         for kind in ("live", "import"):
-            rows = [r for r in recent if _kind(r.priority) == kind]
+            rows = [r for r in figures.finished if _kind(r.priority) == kind]
             finished.add_metric([kind], len(rows))
             if not rows:
                 continue
@@ -84,7 +77,7 @@ class QueueCollector(Collector):
             for q in (0.5, 0.95):
                 latency.add_metric([kind, str(q)], float(np.quantile(waits, q)))
             busy = sum((r.finished_at - (r.started_at or r.created_at)).total_seconds() for r in rows)
-            audio = sum(r.duration or 0.0 for r in rows)
+            audio = sum(r.audio_seconds for r in rows)
             if audio:
                 rtf.add_metric([kind], busy / audio)
         yield from (latency, rtf, finished)
@@ -92,7 +85,7 @@ class QueueCollector(Collector):
         failures = CounterMetricFamily(
             "kesheng_job_errors", "Failed and dead-lettered jobs by error kind", labels=["kind"]
         )
-        for error_kind, count in errors:
+        for error_kind, count in figures.errors:
             failures.add_metric([error_kind or "unknown"], count)
         yield failures
 

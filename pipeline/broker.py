@@ -26,10 +26,10 @@ import dramatiq
 from core.errors import ConfigError
 from core.settings import Settings
 from pipeline.importer import Services
-from pipeline.live import LIVE_PRIORITY
 from pipeline.worker import Lane, claim, run_job
-from store.models import JOB_FINAL, Job
-from store.repository import stale_job_ids
+from store.captures import LIVE_PRIORITY
+from store.models import JOB_FINAL
+from store.repository import find_job, stale_job_ids
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ class DramatiqQueue:
             run_job(services, claimed)
             return
         with services.db.transaction() as session:
-            job = session.get(Job, job_id)
+            job = find_job(session, job_id)
             if job is not None and job.status not in JOB_FINAL:
                 raise JobStillRunning(f"job {job_id} is running elsewhere; checking again later")
 

@@ -5,52 +5,52 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from statistics import fmean
 from typing import Protocol
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from audio import decode_audio, file_sha256, probe_audio
 from core.errors import AudioError, AudioTooLargeError, KeshengError
-from core.kinds import Role
 from core.settings import Settings
 from nlp.analyzer import Analysis, Analyzer
 from nlp.pii import find_pii
 from nlp.search import search_tokens
 from pipeline.params import ImportRequest, JobParams, LiveUtterancePart
 from pipeline.pii_audio import pii_times
-from store.alerts import queue_alert
 from store.audio_store import AudioStore
+from store.captures import get_capture_session
 from store.db import Database
-from store.models import (
-    CaptureSession,
-    Complaint,
-    Interaction,
-    Job,
-    LiveUtterance,
-    Tag,
-    Utterance,
-    utcnow,
+from store.interactions import (
+    ComplaintMark,
+    JobEnd,
+    TagValue,
+    UtteranceRow,
+    add_utterances,
+    finish_job,
+    interaction_holding,
+    interaction_of_recording,
+    locked_interaction,
+    mark_live_stored,
+    new_interaction,
 )
+from store.models import Interaction, Job
 from store.repository import (
     EnqueueResult,
     enqueue_import,
+    find_job,
+    get_job,
     get_or_create_branch,
     get_or_create_customer,
     store_recording,
 )
 from transcribe.engine import Transcriber
 from transcribe.service import decode_options, transcribe_file
-from transcribe.types import Transcript
+from transcribe.types import Segment, Transcript
 
 log = logging.getLogger(__name__)
 
 # Below any real codec's rate (4 kbit/s); a header claiming more audio than this is not believed.
 MIN_BYTES_PER_SECOND = 500
-
-# Whose voice the interaction's sentiment is drawn from (staff are never complaints either).
-CUSTOMER_ROLES = (Role.customer, Role.unknown)
 
 
 @dataclass
@@ -96,7 +96,7 @@ def process_job(services: Services, job_id: int) -> None:
     """Run one claimed job to done or failed; never raises for bad audio."""
     db = services.db
     with db.transaction() as session:
-        job = session.get(Job, job_id)
+        job = find_job(session, job_id)
         if job is None:
             return
         recording_path = services.audio_store.path(job.recording.path)
@@ -104,7 +104,7 @@ def process_job(services: Services, job_id: int) -> None:
         target = _LiveTarget(params.live) if params.live else _FileTarget(params.request)
         existing = target.stored_before(session, job)
     if existing is not None:  # an earlier attempt finished the work; do not store it twice
-        _finish(db, job_id, "done", interaction_id=existing)
+        _finish(db, job_id, JobEnd("done", existing))
         return
     try:
         request, beam = params.request, target.beam(services.settings)
@@ -121,19 +121,13 @@ def process_job(services: Services, job_id: int) -> None:
     except KeshengError as exc:
         reason = exc.reason if isinstance(exc, AudioError) else str(exc)  # not the audio store's path
         log.info("job %s failed: %s", job_id, reason)
-        _finish(db, job_id, "failed", error=reason, error_kind=exc.__class__.__name__)
+        _finish(db, job_id, JobEnd.failed(reason, exc))
         return
     except Exception as exc:  # a bug must fail the job visibly, not kill the worker
         log.exception("job %s crashed", job_id)
-        _finish(
-            db,
-            job_id,
-            "failed",
-            error=f"internal error: {exc.__class__.__name__}: {exc}",
-            error_kind=exc.__class__.__name__,
-        )
+        _finish(db, job_id, JobEnd.failed(f"internal error: {exc.__class__.__name__}: {exc}", exc))
         return
-    _finish(db, job_id, "done", interaction_id=interaction_id)
+    _finish(db, job_id, JobEnd("done", interaction_id))
 
 
 class _Target(Protocol):
@@ -165,23 +159,19 @@ class _FileTarget:
         return None
 
     def stored_before(self, session: Session, job: Job) -> int | None:
-        query = select(Interaction.id).where(
-            Interaction.recording_id == job.recording_id, Interaction.asr_model == job.asr_model
-        )
-        return session.scalars(query).first()
+        return interaction_of_recording(session, job.recording_id, job.asr_model)
 
     def interaction(self, session: Session, job: Job, transcript: Transcript) -> Interaction:
-        interaction = Interaction(
+        return new_interaction(
+            session,
             recording_id=job.recording_id,
             asr_model=job.asr_model,
             customer=get_or_create_customer(session, self.request.customer),
             branch=get_or_create_branch(session, self.request.branch),
             channel=self.request.channel,
             language=transcript.language,
-            occurred_at=self.request.occurred_at or utcnow(),
+            occurred_at=self.request.occurred_at,
         )
-        session.add(interaction)
-        return interaction
 
     def stored(self, session: Session) -> None:
         pass
@@ -198,28 +188,16 @@ class _LiveTarget:
         return settings.live_beam_size  # a counter waits for its transcript
 
     def stored_before(self, session: Session, job: Job) -> int | None:
-        query = (  # the session's interaction exists from the start: look for this utterance's own rows
-            select(Utterance.interaction_id)
-            .join(Interaction)
-            .where(Utterance.recording_id == job.recording_id, Interaction.asr_model == job.asr_model)
-        )
-        return session.scalars(query).first()
+        # the session's interaction exists from the start: look for this utterance's own rows
+        return interaction_holding(session, job.recording_id, job.asr_model)
 
     def interaction(self, session: Session, job: Job, transcript: Transcript) -> Interaction:
-        """The session's interaction, locked so utterances stored side by side keep its sentiment right."""
-        capture = session.get(CaptureSession, self.live.capture_session_id)
-        assert capture is not None and capture.interaction_id is not None
-        interaction = session.scalar(
-            select(Interaction)
-            .where(Interaction.id == capture.interaction_id)
-            .options(selectinload(Interaction.utterances))
-            .with_for_update(of=Interaction)
-        )
-        assert interaction is not None
-        return interaction
+        capture = get_capture_session(session, self.live.capture_session_id)
+        assert capture.interaction_id is not None
+        return locked_interaction(session, capture.interaction_id)
 
     def stored(self, session: Session) -> None:
-        session.execute(update(LiveUtterance).where(LiveUtterance.key == self.live.key).values(stored_at=utcnow()))
+        mark_live_stored(session, self.live.key)
 
 
 def _locate_pii(
@@ -252,75 +230,43 @@ def _store(
     analyses: list[Analysis],
     pii: dict[int, list[list[float]]],
 ) -> int:
+    pairs = enumerate(zip(transcript.segments, analyses, strict=True))
+    rows = [_row(segment, analysis, pii.get(i)) for i, (segment, analysis) in pairs]
     with services.db.transaction() as session:
-        job = session.get(Job, job_id)
-        assert job is not None
+        job = get_job(session, job_id)
         interaction = target.interaction(session, job, transcript)
-        offset = target.offset
-        for index, (segment, analysis) in enumerate(zip(transcript.segments, analyses, strict=True)):
-            spans = pii.get(index)
-            utterance = Utterance(
-                start=segment.start + offset,
-                end=segment.end + offset,
-                channel=segment.channel,
-                role=analysis.role,
-                text=analysis.redacted,
-                avg_logprob=segment.avg_logprob,
-                no_speech_prob=segment.no_speech_prob,
-                sentiment=analysis.sentiment_value,
-                recording_id=job.recording_id,
-                pii_spans=[[a + offset, b + offset] for a, b in spans] if spans else None,
-                search_tokens=search_tokens(analysis.redacted),
-            )
-            utterance.tags = _tags(analysis)
-            interaction.utterances.append(utterance)
-            if analysis.complaint.flag:
-                complaint = Complaint(
-                    interaction=interaction,
-                    utterance=utterance,
-                    customer=interaction.customer,
-                    branch=interaction.branch,
-                    severity=analysis.complaint.severity,
-                    category=analysis.complaint.category or "other",
-                    text=analysis.redacted,
-                )
-                session.add(complaint)
-                queue_alert(session, complaint, services.settings)
+        add_utterances(session, interaction, job.recording_id, rows, services.settings, target.offset)
         interaction.language = interaction.language or transcript.language
-        session.flush()
-        voiced = [u.sentiment for u in interaction.utterances if u.role in CUSTOMER_ROLES and u.sentiment is not None]
-        interaction.sentiment = fmean(voiced) if voiced else None
         job.recording.duration = transcript.duration  # what decoded, not what the header claimed
         target.stored(session)
         session.flush()
         return interaction.id
 
 
-def _tags(analysis: Analysis) -> list[Tag]:
+def _row(segment: Segment, analysis: Analysis, pii: list[list[float]] | None) -> UtteranceRow:
     tags = [
-        Tag(kind="sentiment", label=analysis.sentiment.label, score=analysis.sentiment.score),
-        Tag(kind="intent", label=analysis.intent.label, score=analysis.intent.score),
+        TagValue("sentiment", analysis.sentiment.label, analysis.sentiment.score),
+        TagValue("intent", analysis.intent.label, analysis.intent.score),
     ]
-    tags += [Tag(kind="keyword", label=k[:64]) for k in analysis.keywords]
-    tags += [Tag(kind="pii", label=span.kind) for span in analysis.pii]
-    return tags
+    tags += [TagValue("keyword", k[:64]) for k in analysis.keywords]
+    tags += [TagValue("pii", span.kind) for span in analysis.pii]
+    mark = analysis.complaint
+    return UtteranceRow(
+        start=segment.start,
+        end=segment.end,
+        channel=segment.channel,
+        role=analysis.role,
+        text=analysis.redacted,
+        search_tokens=search_tokens(analysis.redacted),
+        avg_logprob=segment.avg_logprob,
+        no_speech_prob=segment.no_speech_prob,
+        sentiment=analysis.sentiment_value,
+        pii_spans=tuple((a, b) for a, b in pii or ()),
+        tags=tuple(tags),
+        complaint=ComplaintMark(mark.severity, mark.category or "other") if mark.flag else None,
+    )
 
 
-def _finish(
-    db: Database,
-    job_id: int,
-    status: str,
-    *,
-    interaction_id: int | None = None,
-    error: str | None = None,
-    error_kind: str | None = None,
-) -> None:
+def _finish(db: Database, job_id: int, end: JobEnd) -> None:
     with db.transaction() as session:
-        job = session.get(Job, job_id)
-        if job is None:
-            return
-        job.status = status
-        job.interaction_id = interaction_id
-        job.error = error
-        job.error_kind = error_kind
-        job.finished_at = utcnow()
+        finish_job(session, job_id, end)

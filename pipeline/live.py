@@ -12,21 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from audio import AudioInfo, file_sha256, probe_audio
-from core.errors import AudioTooLargeError, BusyError, ConflictError, InvalidRequestError, NotFoundError
+from core.errors import AudioTooLargeError, BusyError, ConflictError, InvalidRequestError
 from core.kinds import CaptureMode
 from core.settings import ROLES
 from pipeline.importer import Services
 from pipeline.params import ImportRequest, JobParams, LiveUtterancePart
-from store.models import CaptureSession, Complaint, Device, Interaction, Job, LiveUtterance, Recording
-from store.repository import enqueue_import, get_or_create_customer, store_recording
+from store.captures import LIVE_PRIORITY, add_live_utterance, find_live_utterance, live_backlog, open_capture_session
+from store.devices import get_device
+from store.models import LiveUtterance
+from store.repository import enqueue_import, store_recording
 
-# Jobs run lowest priority first: a customer at a counter now comes before last month's calls.
-LIVE_PRIORITY = 10
 MODES = tuple(CaptureMode)
 
 
@@ -72,12 +71,6 @@ class LiveResult:
     duplicate: bool
 
 
-def live_backlog(session: Session) -> int:
-    """Live utterances queued or being transcribed."""
-    query = select(func.count()).select_from(Job).where(Job.priority == LIVE_PRIORITY, Job.status == "queued")
-    return session.scalar(query) or 0
-
-
 def ingest_utterance(services: Services, device_id: int, upload: LiveUpload, path: Path) -> LiveResult:
     """Store one live utterance and queue it; a retry of the same key is acknowledged, not stored again."""
     upload.check()
@@ -107,7 +100,7 @@ def ingest_utterance(services: Services, device_id: int, upload: LiveUpload, pat
 
 
 def _known(session: Session, key: str, sha: str) -> LiveResult | None:
-    row = session.scalar(select(LiveUtterance).where(LiveUtterance.key == key))
+    row = find_live_utterance(session, key)
     if row is None:
         return None
     if row.sha256 != sha:
@@ -127,16 +120,23 @@ def _store_upload(
     path: Path,
     info: AudioInfo,
 ) -> LiveResult:
-    device = session.get(Device, device_id)
-    if device is None:
-        raise NotFoundError("device", device_id)
+    device = get_device(session, device_id)
     # Each live utterance is its own recording, even when its bytes equal another session's (a
     # digital source, a replay): its session's interaction and its job must not be someone else's.
     identity = hashlib.sha256(f"{key}:{sha}".encode()).hexdigest()
     name = f"{upload.capture_name}-{upload.seq}.wav"
     duration = info.duration or 0.0
     recording = store_recording(session, services.audio_store, path, identity, info, name, duration)
-    capture = _capture_session(services, session, device, upload, recording)
+    capture = open_capture_session(
+        session,
+        device,
+        upload.capture_name,
+        mode=upload.mode,
+        started_at=upload.capture_started_at,
+        customer=upload.customer,
+        recording_id=recording.id,
+        asr_model=services.asr_name,
+    )
     offset = max(0.0, (upload.started_at - capture.started_at).total_seconds())
     params = JobParams(
         ImportRequest(
@@ -147,7 +147,8 @@ def _store_upload(
         LiveUtterancePart(capture.id, offset, key),
     )
     job = enqueue_import(session, recording, services.asr_name, params.to_json(), priority=LIVE_PRIORITY).job
-    session.add(
+    add_live_utterance(
+        session,
         LiveUtterance(
             key=key,
             capture_session_id=capture.id,
@@ -158,75 +159,7 @@ def _store_upload(
             duration=duration,
             recording_id=recording.id,
             job_id=job.id,
-        )
+        ),
     )
-    session.flush()
     assert capture.interaction_id is not None
     return LiveResult(key, job.id, capture.id, capture.interaction_id, duplicate=False)
-
-
-def _capture_session(
-    services: Services, session: Session, device: Device, upload: LiveUpload, recording: Recording
-) -> CaptureSession:
-    """The device's session by name, created with its interaction on the first utterance."""
-    capture = session.scalar(
-        select(CaptureSession).where(CaptureSession.device_id == device.id, CaptureSession.name == upload.capture_name)
-    )
-    if capture is not None:
-        if upload.customer and capture.customer is None:
-            attach_customer(session, capture, upload.customer)
-        return capture
-    customer = get_or_create_customer(session, upload.customer)
-    interaction = Interaction(
-        recording_id=recording.id,
-        asr_model=services.asr_name,
-        customer=customer,
-        branch=device.branch,
-        channel=upload.mode,
-        occurred_at=upload.capture_started_at,
-    )
-    capture = CaptureSession(
-        device_id=device.id,
-        name=upload.capture_name,
-        mode=upload.mode,
-        customer=customer,
-        interaction=interaction,
-        started_at=upload.capture_started_at,
-    )
-    session.add_all([interaction, capture])
-    session.flush()
-    return capture
-
-
-def attach_customer(session: Session, capture: CaptureSession, external_id: str) -> CaptureSession:
-    """Put a session (its interaction and complaints so far too) on a customer's record."""
-    customer = get_or_create_customer(session, external_id)
-    if customer is None:
-        raise InvalidRequestError("a customer id is required")
-    capture.customer = customer
-    if capture.interaction is not None:
-        capture.interaction.customer = customer
-        for complaint in session.scalars(select(Complaint).where(Complaint.interaction_id == capture.interaction_id)):
-            complaint.customer = customer
-    session.flush()
-    return capture
-
-
-def get_capture_session(session: Session, capture_session_id: int) -> CaptureSession:
-    """A capture session by id."""
-    capture = session.get(CaptureSession, capture_session_id)
-    if capture is None:
-        raise NotFoundError("capture session", capture_session_id)
-    return capture
-
-
-def list_capture_sessions(
-    session: Session, device_id: int | None = None, limit: int = 100, branch_ids: frozenset[int] | None = None
-) -> list[CaptureSession]:
-    """Newest sessions first, optionally of one device, within the branches given (None: all)."""
-    query = select(CaptureSession).order_by(CaptureSession.id.desc()).limit(limit)
-    if device_id is not None:
-        query = query.where(CaptureSession.device_id == device_id)
-    if branch_ids is not None:
-        query = query.join(Device, CaptureSession.device_id == Device.id).where(Device.branch_id.in_(branch_ids))
-    return list(session.scalars(query))

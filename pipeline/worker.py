@@ -13,7 +13,7 @@ from collections.abc import Callable
 from enum import StrEnum
 
 from pipeline.importer import Services, process_job
-from pipeline.live import LIVE_PRIORITY
+from store.captures import LIVE_PRIORITY
 from store.repository import claim_next_job, renew_lease
 
 log = logging.getLogger(__name__)

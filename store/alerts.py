@@ -79,3 +79,8 @@ def record_attempt(
     else:
         delay = min(settings.webhook_backoff_seconds * 2 ** (delivery.attempts - 1), 3600.0)
         delivery.next_attempt_at = now + timedelta(seconds=delay)
+
+
+def recent_deliveries(session: Session, limit: int = 100) -> list[WebhookDelivery]:
+    """The alert delivery log, newest first."""
+    return list(session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id.desc()).limit(limit)))

@@ -114,11 +114,16 @@ def record_heartbeat(session: Session, device: Device, beat: Heartbeat) -> Devic
     return device
 
 
-def revoke(session: Session, device_id: int) -> Device:
-    """Revoke a device: its token and any unused code stop working immediately."""
+def get_device(session: Session, device_id: int) -> Device:
     device = session.get(Device, device_id)
     if device is None:
         raise NotFoundError("device", device_id)
+    return device
+
+
+def revoke(session: Session, device_id: int) -> Device:
+    """Revoke a device: its token and any unused code stop working immediately."""
+    device = get_device(session, device_id)
     device.revoked_at = device.revoked_at or utcnow()
     device.enrolment_code_hash = None
     session.flush()

@@ -23,6 +23,7 @@ from store.models import (
     Customer,
     Interaction,
     Job,
+    LiveUtterance,
     Recording,
     Tag,
     Utterance,
@@ -70,6 +71,14 @@ def set_branch(session: Session, code: str, name: str | None = None, region: str
 def branch_id(session: Session, code: str | None) -> int | None:
     """The id of the branch with this code; None for no code or an unknown one."""
     return session.scalar(select(Branch.id).where(Branch.code == code)) if code else None
+
+
+def branch_codes(session: Session, branch_ids: frozenset[int] | None = None) -> list[str]:
+    """Branch codes in order, of the branches given (None: all)."""
+    query = select(Branch.code).order_by(Branch.code)
+    if branch_ids is not None:
+        query = query.where(Branch.id.in_(branch_ids))
+    return list(session.scalars(query))
 
 
 def find_recording(session: Session, sha256: str) -> Recording | None:
@@ -221,9 +230,13 @@ def renew_lease(session: Session, job_id: int) -> bool:
     return rows_updated(session, renew) == 1
 
 
+def find_job(session: Session, job_id: int) -> Job | None:
+    return session.get(Job, job_id)
+
+
 def get_job(session: Session, job_id: int) -> Job:
     """A job by id."""
-    job = session.get(Job, job_id)
+    job = find_job(session, job_id)
     if job is None:
         raise NotFoundError("job", job_id)
     return job
@@ -366,3 +379,21 @@ def update_complaint(
     complaint.updated_at = utcnow()
     session.flush()
     return complaint
+
+
+def get_utterance(session: Session, utterance_id: int) -> Utterance:
+    utterance = session.get(Utterance, utterance_id)
+    if utterance is None:
+        raise NotFoundError("utterance", utterance_id)
+    return utterance
+
+
+def utterance_recording(session: Session, utterance: Utterance) -> tuple[Recording | None, float]:
+    """The recording an utterance's audio is in, and where that recording starts on the utterance's
+    timeline: a live utterance has its own file, `offset` seconds into its visit."""
+    interaction = utterance.interaction
+    recording = session.get(Recording, utterance.recording_id or interaction.recording_id)
+    if recording is None or recording.id == interaction.recording_id:
+        return recording, 0.0
+    offset = session.scalar(select(LiveUtterance.offset).where(LiveUtterance.recording_id == recording.id))
+    return recording, offset or 0.0

@@ -7,13 +7,12 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select
 
 from api.deps import Admin, Auditor, DashboardViewer, SessionDep
 from api.schemas import AuditEntryOut, AuditPage, WebhookDeliveryOut
+from store.alerts import recent_deliveries
 from store.audit import AuditFilter, list_entries
 from store.dashboard import build_dashboard
-from store.models import WebhookDelivery
 
 router = APIRouter(tags=["oversight"])
 
@@ -49,5 +48,4 @@ def webhook_deliveries(
     session: SessionDep, _caller: Admin, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[WebhookDeliveryOut]:
     """The alert delivery log, newest first: attempts, last status, when the next try is due."""
-    rows = session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id.desc()).limit(limit))
-    return [WebhookDeliveryOut.model_validate(r) for r in rows]
+    return [WebhookDeliveryOut.model_validate(r) for r in recent_deliveries(session, limit)]

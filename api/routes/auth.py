@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import SESSION_COOKIE, CurrentPrincipal, SessionDep, SettingsDep
@@ -11,16 +10,14 @@ from api.schemas import LoginIn, MeOut
 from core.settings import Settings
 from store.audit import record
 from store.auth import Principal, check_password, issue_token, principal_for, revoke_token
-from store.models import Branch
+from store.repository import branch_codes
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 def me(session: Session, principal: Principal) -> MeOut:
     """The caller as the UI shows them."""
-    branches = None
-    if principal.branch_ids is not None:
-        branches = sorted(session.scalars(select(Branch.code).where(Branch.id.in_(principal.branch_ids))))
+    branches = None if principal.branch_ids is None else branch_codes(session, principal.branch_ids)
     return MeOut(username=principal.username, role=principal.role, branches=branches, csrf=principal.csrf)
 
 

@@ -23,19 +23,20 @@ from api.uploads import spool_upload
 from audio import SAMPLE_RATE
 from core.errors import InvalidRequestError
 from core.kinds import CaptureMode, Role, one_of
-from pipeline.live import LIVE_PRIORITY, LiveUpload, ingest_utterance
+from pipeline.live import LiveUpload, ingest_utterance
 from store.audit import record
+from store.captures import LIVE_PRIORITY
 from store.devices import (
     DeviceAuthError,
     Heartbeat,
     add_device,
     authenticate,
     enrol,
+    get_device,
     list_devices,
     record_heartbeat,
     revoke,
 )
-from store.models import Device
 
 router = APIRouter(prefix="/devices", tags=["devices"])
 
@@ -83,17 +84,14 @@ CurrentDevice = Annotated[int, Depends(current_device_id)]
 @router.post("/heartbeat", response_model=DeviceOut)
 def heartbeat(body: HeartbeatIn, session: SessionDep, device_id: CurrentDevice) -> DeviceOut:
     """An agent reports its health with `Authorization: Bearer <device token>`."""
-    device = session.get(Device, device_id)
-    assert device is not None
+    device = get_device(session, device_id)
     return DeviceOut.of(record_heartbeat(session, device, Heartbeat(**body.model_dump())))
 
 
 @router.get("/me", response_model=DeviceOut)
 def this_device(session: SessionDep, device_id: CurrentDevice) -> DeviceOut:
     """The device a token belongs to (an agent started with --token learns its id here)."""
-    device = session.get(Device, device_id)
-    assert device is not None
-    return DeviceOut.of(device)
+    return DeviceOut.of(get_device(session, device_id))
 
 
 @router.post("/utterances", status_code=status.HTTP_202_ACCEPTED, response_model=LiveUtteranceOut)

@@ -5,20 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import func, select
 
 from api.deps import SessionDep, Uploader
 from api.schemas import CaptureSessionOut, CustomerAttach
-from pipeline.live import attach_customer, get_capture_session, list_capture_sessions
 from store.audit import record
-from store.models import CaptureSession, LiveUtterance
+from store.captures import attach_customer, get_capture_session, list_capture_sessions, utterance_count
+from store.models import CaptureSession
 
 router = APIRouter(prefix="/capture-sessions", tags=["devices"])
 
 
 def _out(session: SessionDep, capture: CaptureSession) -> CaptureSessionOut:
-    count = session.scalar(select(func.count()).where(LiveUtterance.capture_session_id == capture.id)) or 0
-    return CaptureSessionOut.of(capture, count)
+    return CaptureSessionOut.of(capture, utterance_count(session, capture.id))
 
 
 @router.get("", response_model=list[CaptureSessionOut])

@@ -4,26 +4,24 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import Reviewer, ServicesDep, SessionDep
 from api.schemas import TagFixIn, UtteranceOut
-from core.errors import GoneError, NotFoundError
+from core.errors import GoneError
 from pipeline.pii_audio import utterance_wav
 from store.audit import record
 from store.auth import Principal
 from store.corrections import TagFix, correct_tags
-from store.models import LiveUtterance, Recording, Utterance
+from store.models import Utterance
+from store.repository import get_utterance, utterance_recording
 
 router = APIRouter(prefix="/utterances", tags=["utterances"])
 
 
 def visible_utterance(session: Session, caller: Principal, utterance_id: int) -> Utterance:
     """An utterance of an interaction in the caller's branches (404 otherwise)."""
-    utterance = session.get(Utterance, utterance_id)
-    if utterance is None:
-        raise NotFoundError("utterance", utterance_id)
+    utterance = get_utterance(session, utterance_id)
     caller.check(utterance.interaction.branch_id, "utterance", utterance_id)
     return utterance
 
@@ -33,13 +31,9 @@ def utterance_audio(utterance_id: int, session: SessionDep, services: ServicesDe
     """The utterance as 16 kHz WAV, with spoken phone, ID and card numbers replaced by a beep."""
     utterance = visible_utterance(session, caller, utterance_id)
     interaction = utterance.interaction
-    recording = session.get(Recording, utterance.recording_id or interaction.recording_id)
+    recording, offset = utterance_recording(session, utterance)
     if recording is None or recording.purged_at is not None:
         raise GoneError("audio", utterance_id, "deleted under the retention policy; the transcript remains")
-    # A live utterance has its own file, starting `offset` seconds into the session.
-    offset = 0.0
-    if recording.id != interaction.recording_id:
-        offset = session.scalar(select(LiveUtterance.offset).where(LiveUtterance.recording_id == recording.id)) or 0.0
     stereo = recording.channels == 2 and any(u.channel > 0 for u in interaction.utterances)
     spans = [[a - offset, b - offset] for a, b in (utterance.pii_spans or [])]
     wav = utterance_wav(

@@ -16,7 +16,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from markupsafe import Markup, escape
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import SESSION_COOKIE, SessionDep, SettingsDep, bearer_token
@@ -32,8 +31,8 @@ from store.audit import AuditFilter, list_entries, record
 from store.auth import Principal, resolve_token, reviewers_for, revoke_token
 from store.dashboard import build_dashboard
 from store.insights import churn_signals
-from store.models import COMPLAINT_STATUSES, Branch
-from store.repository import complaint_counts
+from store.models import COMPLAINT_STATUSES
+from store.repository import branch_codes, complaint_counts
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -151,10 +150,7 @@ def logout_form(
 
 
 def _branches(session: Session, user: Principal) -> list[str]:
-    query = select(Branch.code).order_by(Branch.code)
-    if user.branch_ids is not None:
-        query = query.where(Branch.id.in_(user.branch_ids))
-    return list(session.scalars(query))
+    return branch_codes(session, user.branch_ids)
 
 
 def queue_page(request: Request, session: Session, user: Principal) -> Response:

@@ -81,14 +81,11 @@ def users_token(username: Annotated[str, typer.Argument(help="whose token")]) ->
 @users_app.command("list")
 def users_list() -> None:
     """Every user with role and branches."""
-    from sqlalchemy import select
-
-    from store.auth import scope_names
-    from store.models import User
+    from store.auth import list_users, scope_names
 
     db = open_database(load_settings())
     table = Table("user", "role", "scope", "active")
     with db.transaction() as session:
-        for user in session.scalars(select(User).order_by(User.username)):
+        for user in list_users(session):
             table.add_row(user.username, user.role, ", ".join(scope_names(user)) or "all", str(user.active))
     out.print(table)

@@ -45,12 +45,10 @@ def serve(
 
 
 def _hint_first_user(settings: Settings, host: str, port: int) -> None:
-    from sqlalchemy import func, select
-
-    from store.models import User
+    from store.auth import user_count
 
     with open_database(settings).transaction() as session:
-        users = session.scalar(select(func.count()).select_from(User)) or 0
+        users = user_count(session)
     err.print(f"review workspace: http://{host}:{port}/")
     if not users:
         err.print("no users yet; add the first one with: kesheng users add admin --role admin")

@@ -1,0 +1,178 @@
+"""Writing a transcribed conversation: its interaction, utterances, tags and complaints, and the job's end.
+
+Data functions: they take the caller's session, add and flush, and never commit (the caller owns
+the transaction).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from statistics import fmean
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
+
+from core.kinds import Role
+from core.settings import Settings
+from store.alerts import queue_alert
+from store.models import Branch, Complaint, Customer, Interaction, Job, LiveUtterance, Tag, Utterance, utcnow
+
+# Whose voice the interaction's sentiment is drawn from (staff are never complaints either).
+CUSTOMER_ROLES = (Role.customer, Role.unknown)
+
+
+@dataclass(frozen=True)
+class TagValue:
+    kind: str  # sentiment | intent | keyword | pii
+    label: str
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class ComplaintMark:
+    severity: str
+    category: str
+
+
+@dataclass(frozen=True)
+class UtteranceRow:
+    """One analysed sentence, as it is stored: times on its recording's own timeline, text redacted."""
+
+    start: float
+    end: float
+    channel: int
+    role: str
+    text: str
+    search_tokens: str
+    avg_logprob: float | None = None
+    no_speech_prob: float | None = None
+    sentiment: float | None = None
+    pii_spans: tuple[tuple[float, float], ...] = ()  # seconds of spoken personal data (beeped on playback)
+    tags: tuple[TagValue, ...] = ()
+    complaint: ComplaintMark | None = None
+
+
+def interaction_of_recording(session: Session, recording_id: int, asr_model: str) -> int | None:
+    """The interaction an earlier import of this recording with this model stored, if any."""
+    query = select(Interaction.id).where(Interaction.recording_id == recording_id, Interaction.asr_model == asr_model)
+    return session.scalars(query).first()
+
+
+def interaction_holding(session: Session, recording_id: int, asr_model: str) -> int | None:
+    """The interaction holding utterances of this recording (a live utterance joins its visit's)."""
+    query = (
+        select(Utterance.interaction_id)
+        .join(Interaction)
+        .where(Utterance.recording_id == recording_id, Interaction.asr_model == asr_model)
+    )
+    return session.scalars(query).first()
+
+
+def new_interaction(
+    session: Session,
+    *,
+    recording_id: int,
+    asr_model: str,
+    customer: Customer | None,
+    branch: Branch | None,
+    channel: str,
+    occurred_at: datetime | None,
+    language: str | None = None,
+) -> Interaction:
+    interaction = Interaction(
+        recording_id=recording_id,
+        asr_model=asr_model,
+        customer=customer,
+        branch=branch,
+        channel=channel,
+        language=language,
+        occurred_at=occurred_at or utcnow(),
+    )
+    session.add(interaction)
+    return interaction
+
+
+def locked_interaction(session: Session, interaction_id: int) -> Interaction:
+    """An interaction with its utterances, locked so utterances stored side by side keep its sentiment right."""
+    interaction = session.scalar(
+        select(Interaction)
+        .where(Interaction.id == interaction_id)
+        .options(selectinload(Interaction.utterances))
+        .with_for_update(of=Interaction)
+    )
+    assert interaction is not None
+    return interaction
+
+
+def add_utterances(
+    session: Session,
+    interaction: Interaction,
+    recording_id: int,
+    rows: Sequence[UtteranceRow],
+    settings: Settings,
+    offset: float = 0.0,
+) -> None:
+    """Store the sentences at `offset` seconds on the interaction's timeline, a complaint row (and its
+    alert) for each flagged one, and the interaction's sentiment over its customer's sentences."""
+    for row in rows:
+        utterance = Utterance(
+            start=row.start + offset,
+            end=row.end + offset,
+            channel=row.channel,
+            role=row.role,
+            text=row.text,
+            avg_logprob=row.avg_logprob,
+            no_speech_prob=row.no_speech_prob,
+            sentiment=row.sentiment,
+            recording_id=recording_id,
+            pii_spans=[[a + offset, b + offset] for a, b in row.pii_spans] or None,
+            search_tokens=row.search_tokens,
+        )
+        utterance.tags = [Tag(kind=t.kind, label=t.label, score=t.score) for t in row.tags]
+        interaction.utterances.append(utterance)
+        if row.complaint is not None:
+            complaint = Complaint(
+                interaction=interaction,
+                utterance=utterance,
+                customer=interaction.customer,
+                branch=interaction.branch,
+                severity=row.complaint.severity,
+                category=row.complaint.category,
+                text=row.text,
+            )
+            session.add(complaint)
+            queue_alert(session, complaint, settings)
+    session.flush()
+    voiced = [u.sentiment for u in interaction.utterances if u.role in CUSTOMER_ROLES and u.sentiment is not None]
+    interaction.sentiment = fmean(voiced) if voiced else None
+
+
+def mark_live_stored(session: Session, key: str) -> None:
+    session.execute(update(LiveUtterance).where(LiveUtterance.key == key).values(stored_at=utcnow()))
+
+
+@dataclass(frozen=True)
+class JobEnd:
+    """How a job ended: done with its interaction, or failed with the reason."""
+
+    status: str  # done | failed
+    interaction_id: int | None = None
+    error: str | None = None
+    error_kind: str | None = None
+
+    @classmethod
+    def failed(cls, error: str, exc: BaseException) -> JobEnd:
+        return cls("failed", error=error, error_kind=exc.__class__.__name__)
+
+
+def finish_job(session: Session, job_id: int, end: JobEnd) -> None:
+    job = session.get(Job, job_id)
+    if job is None:
+        return
+    job.status = end.status
+    job.interaction_id = end.interaction_id
+    job.error = end.error
+    job.error_kind = end.error_kind
+    job.finished_at = utcnow()
