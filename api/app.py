@@ -32,7 +32,7 @@ from core.settings import Settings
 from nlp.pii import redact
 from pipeline.housekeeping import Housekeeper
 from pipeline.importer import Services
-from pipeline.queues import open_job_queue
+from pipeline.queues import open_job_queue, runs_jobs_here
 from pipeline.services import build_services
 
 STATIC_DIR = Path(pages.__file__).parent / "static"
@@ -44,7 +44,9 @@ def create_app(settings: Settings, services: Services | None = None, run_workers
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logs.install(redact)  # uvicorn has set up its handlers by now
-        app.state.services = services or build_services(settings)
+        # an API whose jobs run on worker machines loads Whisper only if a request needs its tokenizer
+        lazy = not runs_jobs_here(settings, run_workers)
+        app.state.services = services or build_services(settings, lazy_asr=lazy)
         app.state.metrics = metrics_registry(app.state.services)
         app.state.housekeeper = Housekeeper(app.state.services)
         app.state.housekeeper.start()

@@ -66,13 +66,18 @@ class PolledQueue:
         return {}
 
 
+def runs_jobs_here(settings: Settings, run_workers: bool = True) -> bool:
+    """Whether the API process runs jobs itself (the embedded pool), or only queues them."""
+    return run_workers and settings.workers > 0 and not settings.broker_url
+
+
 def open_job_queue(settings: Settings, services: Services, run_workers: bool = True) -> JobQueue:
     """The job queue the settings name (see the module docstring); `run_workers=False` starts no pool."""
     if settings.broker_url:
         from pipeline.broker import DramatiqQueue
 
         return DramatiqQueue(settings)
-    if run_workers and settings.workers > 0:
+    if runs_jobs_here(settings, run_workers):
         return EmbeddedQueue(WorkerPool(services, settings.workers, settings.poll_interval))
     return PolledQueue()
 

@@ -23,13 +23,16 @@ def build_storage(settings: Settings) -> tuple[Database, LocalAudioStore]:
     return open_database(settings), LocalAudioStore(settings.audio_dir)
 
 
-def build_services(settings: Settings, db: Database | None = None) -> Services:
-    """Everything a worker needs; loads the Whisper and NLP models (seconds, once per process)."""
+def build_services(settings: Settings, db: Database | None = None, *, lazy_asr: bool = False) -> Services:
+    """Everything a worker needs; loads the Whisper and NLP models (seconds, once per process).
+
+    `lazy_asr`: Whisper loads on first use instead (an API node whose jobs run on worker machines).
+    """
     return Services(
         settings=settings,
         db=db or open_database(settings),
         audio_store=LocalAudioStore(settings.audio_dir),
-        transcriber=make_transcriber(settings),
+        transcriber=make_transcriber(settings, lazy=lazy_asr),
         analyzer=Analyzer.from_settings(
             settings.nlp_model_dir,
             settings.vocabulary_path,

@@ -18,6 +18,8 @@ from store.audio_store import LocalAudioStore
 from store.db import Database
 from store.models import Base
 from transcribe import Transcriber, make_transcriber
+from transcribe.model import model_name
+from transcribe.service import LazyTranscriber
 
 FIXTURES = Path(__file__).parent / "fixtures"
 AUDIO = FIXTURES / "audio"
@@ -26,9 +28,11 @@ REAL = FIXTURES / "real"
 # What a fixture needs beyond Python and the repository. Every test that uses one is marked with it,
 # so `scripts/test.sh --fast` can leave out all that loads Whisper, starts processes or needs a
 # system service; a test file that starts processes itself carries `pytestmark = pytest.mark.process`.
+# `services` loads Whisper only when a test transcribes, and such a test must be marked `whisper`
+# (checked as it runs: see _lazy_whisper).
 FIXTURE_NEEDS = {
     "transcriber": "whisper",
-    "services": "whisper",
+    "world": "whisper",
     "server": "process",
     "pulse": "pulse",
     "null_sinks": "pulse",
@@ -42,6 +46,18 @@ def _missing_tool(exc: ToolMissing) -> NoReturn:
     if os.environ.get("CI"):
         pytest.fail(f"CI must run this test, but {exc}")
     pytest.skip(str(exc))
+
+
+_running: list[pytest.Item] = []  # the test being set up, run or torn down
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    _running.append(item)
+    try:
+        return (yield)
+    finally:
+        _running.pop()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -94,6 +110,25 @@ def transcriber(model_cache: Path) -> Transcriber:
     return make_transcriber(Settings(model_cache=model_cache, _env_file=None))
 
 
+class _WhisperForMarkedTests(LazyTranscriber):
+    """Whisper loaded when a test first transcribes; only a test marked `whisper` may (so the fast
+    lane, which leaves those out, never loads it, and a test that forgets the mark fails in CI)."""
+
+    @property
+    def engine(self) -> Transcriber:
+        test = _running[-1] if _running else None
+        if test is not None and test.get_closest_marker("whisper") is None:
+            raise AssertionError(f"{test.nodeid} transcribes: mark it `whisper` (pytest.mark.whisper)")
+        return super().engine
+
+
+@pytest.fixture(scope="session")
+def lazy_transcriber(model_cache: Path) -> Transcriber:
+    """The same model as `transcriber` (loaded once per process either way), on first use."""
+    settings = Settings(model_cache=model_cache, _env_file=None)
+    return _WhisperForMarkedTests(model_name(settings.asr_model), lambda: make_transcriber(settings))
+
+
 @pytest.fixture(scope="session")
 def analyzer() -> Analyzer:
     """The bundled NLP models."""
@@ -137,13 +172,13 @@ def db(database_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture
-def services(settings: Settings, db: Database, transcriber: Transcriber, analyzer: Analyzer) -> Services:
+def services(settings: Settings, db: Database, lazy_transcriber: Transcriber, analyzer: Analyzer) -> Services:
     """Real services on a fresh database and audio store."""
     settings = settings.model_copy(update={"database_url": db.url})
     return Services(
         settings=settings,
         db=db,
         audio_store=LocalAudioStore(settings.audio_dir),
-        transcriber=transcriber,
+        transcriber=lazy_transcriber,
         analyzer=analyzer,
     )

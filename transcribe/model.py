@@ -92,6 +92,12 @@ def cuda_available() -> bool:
         return False
 
 
+def model_name(name: str) -> str:
+    """What jobs record as the model of `KESHENG_ASR_MODEL` (known before anything is loaded)."""
+    path = Path(name).expanduser()
+    return str(path.resolve()) if path.is_dir() else name
+
+
 def resolve_model(
     name: str, cache_dir: Path, device: str = "auto", compute_type: str = "auto", cpu_threads: int = 0
 ) -> ModelSpec:
@@ -105,7 +111,7 @@ def resolve_model(
     if path.is_dir():
         if not (path / "model.bin").exists():
             raise ConfigError(f"{path} is a directory but holds no CTranslate2 model.bin")
-        return ModelSpec(str(path.resolve()), str(path.resolve()), device, compute_type, threads)
+        return ModelSpec(model_name(name), str(path.resolve()), device, compute_type, threads)
     if name == BUNDLED_NAME and bundled_model_available():
         source = str(assemble_bundled_model(cache_dir))
         return ModelSpec(BUNDLED_NAME, source, device, compute_type, threads)

@@ -2,25 +2,62 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+import numpy as np
 
 from audio import DecodedAudio, decode_audio
 from core.errors import InvalidRequestError
 from core.settings import OutputScript, Settings
 from transcribe.correction import Corrector
-from transcribe.engine import DecodeOptions, Transcriber, WhisperTranscriber
-from transcribe.model import ModelSpec, resolve_model
+from transcribe.engine import ChannelResult, DecodeOptions, Transcriber, WhisperTranscriber, Word
+from transcribe.model import ModelSpec, model_name, resolve_model
 from transcribe.numbers import normalise_numbers
 from transcribe.script import unify_script
 from transcribe.types import Segment, Transcript
 from zhtext.vocabulary import Vocabulary, load_vocabulary
 
 
-def make_transcriber(settings: Settings) -> Transcriber:
-    """The one place the ASR engine is chosen from settings."""
+def make_transcriber(settings: Settings, *, lazy: bool = False) -> Transcriber:
+    """The one place the ASR engine is chosen from settings; `lazy`: loaded on first use."""
+    if lazy:
+        return LazyTranscriber(model_name(settings.asr_model), lambda: make_transcriber(settings))
     return WhisperTranscriber(model_spec(settings))
+
+
+class LazyTranscriber:
+    """A transcriber that loads its engine on first use: an API node whose jobs run on other machines,
+    or a request that never transcribes, need not spend the seconds and memory of loading Whisper."""
+
+    def __init__(self, name: str, load: Callable[[], Transcriber]) -> None:
+        self.name = name
+        self._load = load
+        self._engine: Transcriber | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        return self._engine is not None
+
+    @property
+    def engine(self) -> Transcriber:
+        with self._lock:
+            if self._engine is None:
+                self._engine = self._load()
+            return self._engine
+
+    def transcribe(self, samples: np.ndarray, options: DecodeOptions) -> ChannelResult:
+        return self.engine.transcribe(samples, options)
+
+    def words(self, samples: np.ndarray, options: DecodeOptions) -> list[Word]:
+        return self.engine.words(samples, options)
+
+    def token_count(self, text: str) -> int:
+        return self.engine.token_count(text)
 
 
 def model_spec(settings: Settings) -> ModelSpec:

@@ -39,6 +39,7 @@ def _wait(client: TestClient, job_id: int, timeout: float = 90) -> dict:
     raise AssertionError(f"job {job_id} did not finish")
 
 
+@pytest.mark.whisper
 def test_upload_to_complaint_visible_and_resolved(client: TestClient) -> None:
     response = _upload(
         client,
@@ -78,6 +79,7 @@ def test_upload_to_complaint_visible_and_resolved(client: TestClient) -> None:
     assert bad.status_code == 422
 
 
+@pytest.mark.whisper
 def test_customer_timeline_across_channels(client: TestClient) -> None:
     uploads = [
         ("counter_praise.wav", "counter", "2026-10-01T09:00:00+08:00"),
@@ -99,6 +101,7 @@ def test_customer_timeline_across_channels(client: TestClient) -> None:
     assert client.get("/api/v1/customers/NOPE/timeline", headers=KEY).status_code == 404
 
 
+@pytest.mark.whisper
 def test_duplicate_upload_returns_the_same_job(client: TestClient) -> None:
     first = _upload(client, AUDIO / "counter_inquiry_card.wav", channel="counter").json()
     _wait(client, first["id"])
@@ -144,6 +147,7 @@ def test_header_only_wav_becomes_a_failed_job_with_the_reason(client: TestClient
     assert job["status"] == "failed" and "no audio samples" in job["error"]
 
 
+@pytest.mark.whisper
 def test_truncated_mp3_is_transcribed_as_far_as_it_goes(client: TestClient, tmp_path: Path) -> None:
     mp3 = badfiles.transcode(AUDIO / "counter_complaint_fees.wav", tmp_path / "fees.mp3", "mp3")
     response = _upload(client, badfiles.truncated(mp3, tmp_path, keep=0.6), channel="counter")

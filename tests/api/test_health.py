@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.app import create_app
+from core.settings import Settings
 from pipeline import Services
 from tests import badfiles
 from tests.conftest import AUDIO
+from transcribe import make_transcriber
+from transcribe.service import LazyTranscriber
 
 KEY = {"X-API-Key": "test-key"}
 
@@ -40,6 +44,7 @@ def wait_done(client: TestClient, job_id: int) -> None:
         time.sleep(0.2)
 
 
+@pytest.mark.whisper
 def test_ready_and_metrics_follow_the_queue(client: TestClient, tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
@@ -72,3 +77,23 @@ def test_not_ready_when_the_workers_have_stopped(client: TestClient) -> None:
     client.app.state.queue.stop()  # type: ignore[attr-defined]
     ready = client.get("/readyz")
     assert ready.status_code == 503 and ready.json()["checks"]["workers"] == "stopped"
+
+
+@pytest.mark.parametrize("where", ["workers elsewhere", "broker"])
+def test_an_api_whose_jobs_run_elsewhere_never_loads_whisper(settings: Settings, where: str) -> None:
+    """An API node of a cluster queues jobs for worker machines: Whisper's memory is not spent there."""
+    update: dict[str, object] = (
+        {"workers": 0} if where == "workers elsewhere" else {"broker_url": "redis://127.0.0.1:9"}
+    )
+    app = create_app(settings.model_copy(update=update))
+    with TestClient(app) as client:
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/api/v1/complaints", headers=KEY).json()["total"] == 0
+        transcriber = app.state.services.transcriber
+        assert isinstance(transcriber, LazyTranscriber) and transcriber.name == "base" and not transcriber.loaded
+
+
+def test_a_lazy_transcriber_names_its_model_before_assembling_or_loading_it(tmp_path: Path) -> None:
+    transcriber = make_transcriber(Settings(model_cache=tmp_path, _env_file=None), lazy=True)
+    assert isinstance(transcriber, LazyTranscriber) and transcriber.name == "base" and not transcriber.loaded
+    assert not any(tmp_path.iterdir())  # the bundled model is not even joined yet

@@ -63,6 +63,7 @@ def send(
     )
 
 
+@pytest.mark.whisper
 def test_session_of_live_utterances_lands_once_on_the_customer(client: TestClient, services: Services) -> None:
     device = enrol(client)
     complaint = (AUDIO / "counter_complaint_fees.wav").read_bytes()
@@ -104,6 +105,7 @@ def test_session_of_live_utterances_lands_once_on_the_customer(client: TestClien
         assert session.scalar(select(func.count()).select_from(Utterance)) == before
 
 
+@pytest.mark.whisper
 def test_customer_attached_later_moves_the_session_and_its_complaints(client: TestClient, services: Services) -> None:
     device = enrol(client)
     sent = send(client, device, (AUDIO / "counter_complaint_fees.wav").read_bytes(), 0)
@@ -169,6 +171,7 @@ def test_bad_live_uploads_are_refused_and_store_nothing(client: TestClient, serv
         assert session.scalar(select(func.count()).select_from(Complaint)) == 0
 
 
+@pytest.mark.whisper
 def test_identical_audio_in_two_sessions_lands_in_each(client: TestClient, services: Services) -> None:
     device = enrol(client)
     audio = (AUDIO / "counter_complaint_fees.wav").read_bytes()  # a digital source: byte-identical captures

@@ -21,6 +21,7 @@ def client(services: Services) -> Iterator[TestClient]:
         yield test_client
 
 
+@pytest.mark.whisper
 def test_replace_then_read_and_see_the_hotwords_of_a_branch(client: TestClient, services: Services) -> None:
     empty = client.get("/api/v1/vocabulary", headers=KEY)
     assert empty.status_code == 200 and empty.json()["text"] == ""

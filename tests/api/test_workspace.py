@@ -122,6 +122,7 @@ def _tone_share(samples: np.ndarray, hz: float = 1000.0) -> float:
     return float(spectrum[np.abs(freqs - hz) < 20].sum() / spectrum.sum())
 
 
+@pytest.mark.whisper
 def test_playback_beeps_the_spoken_phone_number(services: Services, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     phone = import_file(
@@ -188,6 +189,7 @@ def _deliver_until_settled(services: Services, timeout: float) -> WebhookDeliver
             time.sleep(0.1)
 
 
+@pytest.mark.whisper
 def test_high_severity_complaint_sends_a_signed_webhook_with_retries(services: Services) -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
     _Receiver.received = []

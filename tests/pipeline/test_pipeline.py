@@ -35,6 +35,7 @@ def _count(services: Services, model: type) -> int:
         return session.scalar(select(func.count()).select_from(model)) or 0
 
 
+@pytest.mark.whisper
 def test_call_import_stores_roles_tags_and_complaints(services: Services) -> None:
     job = _ingest(services, CALL, customer="C100", branch="GZ01", channel="call").job
     assert run_pending(services) == 1
@@ -57,6 +58,7 @@ def test_call_import_stores_roles_tags_and_complaints(services: Services) -> Non
         assert services.audio_store.path(recording.path).read_bytes() == CALL.read_bytes()
 
 
+@pytest.mark.whisper
 def test_reimport_creates_nothing_new(services: Services, tmp_path: Path) -> None:
     first = _ingest(services, AUDIO / "counter_complaint_fees.wav", customer="C1", channel="counter")
     run_pending(services)
@@ -68,6 +70,7 @@ def test_reimport_creates_nothing_new(services: Services, tmp_path: Path) -> Non
     assert [_count(services, m) for m in (Recording, Interaction, Utterance, Tag, Complaint, Job)] == counts
 
 
+@pytest.mark.whisper
 def test_restarted_service_resumes_unfinished_jobs(services: Services) -> None:
     job = _ingest(services, AUDIO / "counter_praise.wav", channel="counter").job
     with services.db.transaction() as session:  # a process died mid-job
@@ -89,6 +92,7 @@ def test_restarted_service_resumes_unfinished_jobs(services: Services) -> None:
         assert session.scalar(select(func.count()).select_from(Interaction)) == 1
 
 
+@pytest.mark.whisper
 def test_job_whose_interaction_exists_is_not_stored_twice(services: Services) -> None:
     job = _ingest(services, AUDIO / "counter_inquiry_card.wav", channel="counter").job
     run_pending(services)
@@ -100,6 +104,7 @@ def test_job_whose_interaction_exists_is_not_stored_twice(services: Services) ->
         assert session.get(Job, job.id).status == "done"
 
 
+@pytest.mark.whisper
 @pytest.mark.parametrize("maker", [badfiles.header_only, badfiles.white_noise])
 def test_bad_audio_fails_or_is_empty_and_leaves_the_rest(services: Services, tmp_path: Path, maker) -> None:  # type: ignore[no-untyped-def]
     good = _ingest(services, AUDIO / "counter_complaint_fees.wav", channel="counter").job
@@ -127,6 +132,7 @@ def test_non_audio_is_refused_before_anything_is_stored(services: Services, tmp_
     assert not audio_dir.exists() or not any(p.is_file() for p in audio_dir.rglob("*"))
 
 
+@pytest.mark.whisper
 def test_ten_minutes_of_silence_is_an_empty_interaction(services: Services, tmp_path: Path) -> None:
     job = _ingest(services, badfiles.silence(tmp_path, 600), channel="counter").job
     started = time.monotonic()
@@ -140,6 +146,7 @@ def test_ten_minutes_of_silence_is_an_empty_interaction(services: Services, tmp_
         assert interaction.recording.duration == pytest.approx(600, abs=0.1)
 
 
+@pytest.mark.whisper
 def test_wav_header_claiming_gigabytes_is_transcribed_for_what_it_holds(services: Services, tmp_path: Path) -> None:
     path = badfiles.gigabyte_header(tmp_path, AUDIO / "counter_complaint_fees.wav")
     job = _ingest(services, path, channel="counter").job
