@@ -81,21 +81,44 @@ class NoteOut(BaseModel):
     created_at: datetime
 
 
-class ComplaintOut(BaseModel):
-    id: int
-    interaction_id: int
+class EvidenceOut(BaseModel):
     utterance_id: int
+    interaction_id: int
+    start: float
+    text: str = Field(description="redacted")
+
+
+class CaseEventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    at: datetime
+    actor: str | None = Field(description="who; null: kesheng itself")
+    kind: str = Field(description="opened | contact | reopened | status | assigned | escalated | category | severity")
+    detail: str | None
+
+
+class ComplaintOut(BaseModel):
+    """A case: one customer problem (its first interaction and sentence, and every sentence that carries it)."""
+
+    id: int
+    interaction_id: int = Field(description="where the case was first heard")
+    utterance_id: int = Field(description="its first evidence sentence")
     customer: str | None
     branch: str | None
     severity: str
     category: str
     status: str
     assignee: str | None
-    text: str
-    created_at: datetime
+    text: str = Field(description="the summary: the evidence sentences, redacted")
+    occurred_at: datetime = Field(description="first contact: when the customer said it")
+    last_contact_at: datetime
+    contacts: int = Field(description="interactions in which the customer raised it")
+    due_at: datetime | None = Field(description="to be resolved by (KESHENG_CASE_DUE_DAYS per severity)")
+    created_at: datetime = Field(description="when kesheng filed it")
     updated_at: datetime
     resolved_at: datetime | None
+    evidence: list[EvidenceOut]
     notes: list[NoteOut]
+    history: list[CaseEventOut]
 
     @classmethod
     def of(cls, c: Complaint) -> ComplaintOut:
@@ -110,16 +133,30 @@ class ComplaintOut(BaseModel):
             status=c.status,
             assignee=c.assignee,
             text=c.text,
+            occurred_at=c.occurred_at,
+            last_contact_at=c.last_contact_at,
+            contacts=c.contacts,
+            due_at=c.due_at,
             created_at=c.created_at,
             updated_at=c.updated_at,
             resolved_at=c.resolved_at,
+            evidence=[
+                EvidenceOut(
+                    utterance_id=e.utterance_id,
+                    interaction_id=e.utterance.interaction_id,
+                    start=e.utterance.start,
+                    text=e.utterance.text,
+                )
+                for e in c.evidence
+            ],
             notes=[NoteOut.model_validate(n) for n in c.notes],
+            history=[CaseEventOut.model_validate(e) for e in c.events],
         )
 
 
 class ComplaintPage(BaseModel):
     total: int
-    counts: dict[str, dict[str, int]] = Field(description="matching complaints by status and by severity")
+    counts: dict[str, dict[str, int]] = Field(description="matching cases by status and by severity")
     items: list[ComplaintOut]
 
 

@@ -142,6 +142,17 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(8, ge=1, description="tries before a webhook delivery is marked failed")
     webhook_backoff_seconds: float = Field(5.0, gt=0, description="first retry delay; doubles each try, max 1 h")
     alert_severity: str = Field("high", description="complaints at or above this severity raise a webhook alert")
+    case_reopen_days: float = Field(
+        30.0,
+        ge=0,
+        description="a customer's complaint in the same category this many days from their open or resolved case "
+        "joins it (reopening it) instead of starting another; 0: never",
+    )
+    case_due_days: dict[str, float] = Field(
+        {"high": 2.0, "medium": 7.0, "low": 15.0},
+        description="days from the first contact by which a case of each severity is due to be resolved "
+        "(banking and insurance rules allow at most 15), as JSON",
+    )
 
     # Data protection (PIPL)
     audio_retention_days: float | None = Field(

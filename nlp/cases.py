@@ -52,5 +52,6 @@ def decide_case(complaints: Sequence[ComplaintAssessment]) -> Case:
     votes: dict[str, float] = defaultdict(float)
     for c in flagged:
         votes[c.category or "other"] += c.score
-    category = max(votes, key=lambda k: (votes[k], k != "other"))
+    # "other" is the classifier not naming the problem: any sentence that names it decides
+    category = max(votes, key=lambda k: (k != "other", votes[k]))
     return Case(True, severity, category, score, evidence)

@@ -19,9 +19,9 @@ from pipeline.params import ImportRequest, JobParams, LiveUtterancePart
 from pipeline.pii_audio import pii_times
 from store.audio_store import AudioStore
 from store.captures import get_capture_session
+from store.cases import CaseFinding
 from store.db import Database
 from store.interactions import (
-    ComplaintMark,
     JobEnd,
     TagValue,
     UtteranceRow,
@@ -232,10 +232,12 @@ def _store(
 ) -> int:
     pairs = enumerate(zip(transcript.segments, analyses, strict=True))
     rows = [_row(segment, analysis, pii.get(i)) for i, (segment, analysis) in pairs]
+    case = services.analyzer.case(analyses)  # one case per conversation, however many sentences complain
+    finding = CaseFinding(case.severity, case.category or "other", case.evidence) if case.flag else None
     with services.db.transaction() as session:
         job = get_job(session, job_id)
         interaction = target.interaction(session, job, transcript)
-        add_utterances(session, interaction, job.recording_id, rows, services.settings, target.offset)
+        add_utterances(session, interaction, job.recording_id, rows, services.settings, target.offset, finding)
         interaction.language = interaction.language or transcript.language
         job.recording.duration = transcript.duration  # what decoded, not what the header claimed
         target.stored(session)
@@ -250,7 +252,6 @@ def _row(segment: Segment, analysis: Analysis, pii: list[list[float]] | None) ->
     ]
     tags += [TagValue("keyword", k[:64]) for k in analysis.keywords]
     tags += [TagValue("pii", span.kind) for span in analysis.pii]
-    mark = analysis.complaint
     return UtteranceRow(
         start=segment.start,
         end=segment.end,
@@ -263,7 +264,6 @@ def _row(segment: Segment, analysis: Analysis, pii: list[list[float]] | None) ->
         sentiment=analysis.sentiment_value,
         pii_spans=tuple((a, b) for a, b in pii or ()),
         tags=tuple(tags),
-        complaint=ComplaintMark(mark.severity, mark.category or "other") if mark.flag else None,
     )
 
 

@@ -13,9 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidRequestError
+from core.settings import Settings
 from nlp.classify import LABELS
 from store.auth import Principal
-from store.models import Complaint, ComplaintNote, Tag, TagCorrection, Utterance, utcnow
+from store.cases import CaseFinding, case_of_utterance, drop_evidence, file_case, set_due
+from store.models import CaseEvent, Complaint, Tag, TagCorrection, Utterance, utcnow
 
 NOT_A_COMPLAINT = "-"
 
@@ -59,47 +61,37 @@ def _retag(session: Session, utterance: Utterance, kind: str, label: str, who: P
     utterance.tags.append(Tag(kind=kind, label=label, score=None, source="reviewer"))
 
 
-def correct_tags(session: Session, utterance: Utterance, fix: TagFix, who: Principal) -> list[Complaint]:
-    """Apply the fix; returns the utterance's complaints as they now stand."""
+def correct_tags(
+    session: Session, utterance: Utterance, fix: TagFix, who: Principal, settings: Settings
+) -> list[Complaint]:
+    """Apply the fix; returns the case the utterance is evidence of, as it now stands."""
     fix.validate()
     for kind in ("sentiment", "intent"):
         label = getattr(fix, kind)
         if label is not None:
             _retag(session, utterance, kind, label, who)
-    complaints = list(session.scalars(select(Complaint).where(Complaint.utterance_id == utterance.id)))
+    case = case_of_utterance(session, utterance.id)
     if fix.complaint is False:
-        for complaint in complaints:
-            if complaint.status not in ("resolved", "dismissed"):
-                complaint.status, complaint.resolved_at = "dismissed", utcnow()
-                complaint.notes.append(ComplaintNote(body="not a complaint (tag correction)", author=who.username))
-        _correction(
-            session, utterance, "complaint", complaints[0].category if complaints else None, NOT_A_COMPLAINT, who
-        )
+        _correction(session, utterance, "complaint", case.category if case else None, NOT_A_COMPLAINT, who)
+        if case is not None:
+            drop_evidence(case, utterance.id, who.username)
     elif fix.complaint or fix.category or fix.severity:
-        if not complaints:
-            interaction = utterance.interaction
-            complaints = [
-                Complaint(
-                    interaction=interaction,
-                    utterance=utterance,
-                    customer=interaction.customer,
-                    branch=interaction.branch,
-                    severity=fix.severity or "medium",
-                    category=fix.category or "other",
-                    text=utterance.text,
+        if case is None:
+            finding = CaseFinding(fix.severity or "medium", fix.category or "other", (0,))
+            case = file_case(session, utterance.interaction, [utterance], finding, settings, who.username)
+            _correction(session, utterance, "complaint", NOT_A_COMPLAINT, case.category, who)
+        for field in ("category", "severity"):
+            value = getattr(fix, field)
+            if value is not None and getattr(case, field) != value:
+                _correction(session, utterance, field, getattr(case, field), value, who)
+                case.events.append(
+                    CaseEvent(actor=who.username, kind=field, detail=f"{getattr(case, field)} → {value}")
                 )
-            ]
-            session.add(complaints[0])
-            _correction(session, utterance, "complaint", NOT_A_COMPLAINT, complaints[0].category, who)
-        for complaint in complaints:
-            for field in ("category", "severity"):
-                value = getattr(fix, field)
-                if value is not None and getattr(complaint, field) != value:
-                    _correction(session, utterance, field, getattr(complaint, field), value, who)
-                    setattr(complaint, field, value)
-            complaint.updated_at = utcnow()
+                setattr(case, field, value)
+        set_due(case, settings)
+        case.updated_at = utcnow()
     session.flush()
-    return complaints
+    return [case] if case is not None else []
 
 
 def _correction(session: Session, utterance: Utterance, kind: str, old: str | None, new: str, who: Principal) -> None:

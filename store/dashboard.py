@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from core.kinds import ComplaintStatus
 from store.insights import churn_signals
 from store.models import Complaint, Customer, Interaction, Tag, Utterance, utcnow
 
@@ -32,7 +33,7 @@ class Dashboard:
     since: datetime
     by_branch: dict[str, int]
     by_category: dict[str, int]
-    by_week: dict[str, int]  # ISO date of the week's Monday → complaints
+    by_week: dict[str, int]  # ISO date of the week's Monday → cases first raised that week
     sentiment_by_week: dict[str, float]  # mean interaction sentiment per week
     top_keywords: list[tuple[str, int]]
     at_risk: list[AtRisk]
@@ -46,7 +47,11 @@ def _week(moment: datetime) -> str:
 def build_dashboard(session: Session, branch_ids: frozenset[int] | None, days: int = 90) -> Dashboard:
     """Complaints per branch, category and week; sentiment per week; keywords; customers at risk."""
     since = utcnow() - timedelta(days=days)
-    complaints_q = select(Complaint).where(Complaint.created_at >= since).options(selectinload(Complaint.branch))
+    complaints_q = (  # cases by when they happened; a dismissed one was judged no complaint
+        select(Complaint)
+        .where(Complaint.occurred_at >= since, Complaint.status != ComplaintStatus.dismissed)
+        .options(selectinload(Complaint.branch))
+    )
     interactions_q = select(Interaction).where(Interaction.occurred_at >= since)
     keywords_q = (
         select(Tag.label)
@@ -68,7 +73,7 @@ def build_dashboard(session: Session, branch_ids: frozenset[int] | None, days: i
         since=since,
         by_branch=dict(Counter(c.branch.code if c.branch else "-" for c in complaints).most_common()),
         by_category=dict(Counter(c.category for c in complaints).most_common()),
-        by_week=dict(sorted(Counter(_week(c.created_at) for c in complaints).items())),
+        by_week=dict(sorted(Counter(_week(c.occurred_at) for c in complaints).items())),
         sentiment_by_week={w: round(sum(v) / len(v), 3) for w, v in sorted(sentiments.items())},
         top_keywords=Counter(session.scalars(keywords_q)).most_common(15),
         at_risk=_at_risk(session, interactions, branch_ids),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.kinds import ComplaintStatus
 from store.models import Customer, Interaction, Tag, Utterance
 
 
@@ -55,7 +56,7 @@ def churn_signals(
     values = [i.sentiment for i in interactions if i.sentiment is not None]
     slope = sentiment_slope(values)
     falling = slope is not None and slope < -0.1
-    complaints = sum(len(i.complaints) for i in interactions)
+    complaints = sum(c.status != ComplaintStatus.dismissed for i in interactions for c in i.complaints)
     last_negative = bool(values) and values[-1] < -0.3
     risk = 0.4 * cancel + 0.2 * falling + 0.15 * last_negative + 0.25 * min(complaints / 3, 1.0)
     return ChurnSignals(cancel, falling, complaints, slope, round(min(risk, 1.0), 3))

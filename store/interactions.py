@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.kinds import Role
 from core.settings import Settings
-from store.alerts import queue_alert
-from store.models import Branch, Complaint, Customer, Interaction, Job, LiveUtterance, Tag, Utterance, utcnow
+from store.cases import CaseFinding, file_case
+from store.models import Branch, Customer, Interaction, Job, LiveUtterance, Tag, Utterance, utcnow
 
 # Whose voice the interaction's sentiment is drawn from (staff are never complaints either).
 CUSTOMER_ROLES = (Role.customer, Role.unknown)
@@ -28,12 +28,6 @@ class TagValue:
     kind: str  # sentiment | intent | keyword | pii
     label: str
     score: float | None = None
-
-
-@dataclass(frozen=True)
-class ComplaintMark:
-    severity: str
-    category: str
 
 
 @dataclass(frozen=True)
@@ -51,7 +45,6 @@ class UtteranceRow:
     sentiment: float | None = None
     pii_spans: tuple[tuple[float, float], ...] = ()  # seconds of spoken personal data (beeped on playback)
     tags: tuple[TagValue, ...] = ()
-    complaint: ComplaintMark | None = None
 
 
 def interaction_of_recording(session: Session, recording_id: int, asr_model: str) -> int | None:
@@ -113,9 +106,12 @@ def add_utterances(
     rows: Sequence[UtteranceRow],
     settings: Settings,
     offset: float = 0.0,
-) -> None:
-    """Store the sentences at `offset` seconds on the interaction's timeline, a complaint row (and its
-    alert) for each flagged one, and the interaction's sentiment over its customer's sentences."""
+    finding: CaseFinding | None = None,
+) -> list[Utterance]:
+    """Store the sentences at `offset` seconds on the interaction's timeline, file the complaint the
+    analyser found in them (`finding`) as a case, and set the interaction's sentiment over its
+    customer's sentences."""
+    stored = []
     for row in rows:
         utterance = Utterance(
             start=row.start + offset,
@@ -132,21 +128,13 @@ def add_utterances(
         )
         utterance.tags = [Tag(kind=t.kind, label=t.label, score=t.score) for t in row.tags]
         interaction.utterances.append(utterance)
-        if row.complaint is not None:
-            complaint = Complaint(
-                interaction=interaction,
-                utterance=utterance,
-                customer=interaction.customer,
-                branch=interaction.branch,
-                severity=row.complaint.severity,
-                category=row.complaint.category,
-                text=row.text,
-            )
-            session.add(complaint)
-            queue_alert(session, complaint, settings)
+        stored.append(utterance)
     session.flush()
+    if finding is not None and finding.evidence:
+        file_case(session, interaction, stored, finding, settings)
     voiced = [u.sentiment for u in interaction.utterances if u.role in CUSTOMER_ROLES and u.sentiment is not None]
     interaction.sentiment = fmean(voiced) if voiced else None
+    return stored
 
 
 def mark_live_stored(session: Session, key: str) -> None:

@@ -154,6 +154,13 @@ class Tag(Base):
 
 
 class Complaint(Base):
+    """A case: one customer problem, however many sentences and contacts it took to tell.
+
+    It begins with the interaction where it was first heard (`interaction_id`, `utterance_id` the
+    first evidence); a later complaint of the same customer and category within the reopen window
+    joins it as another contact (`contacts`, `last_contact_at`, more evidence).
+    """
+
     __tablename__ = "complaints"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -169,14 +176,52 @@ class Complaint(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     resolved_at: Mapped[datetime | None]
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # first contact: when it was said
+    last_contact_at: Mapped[datetime] = mapped_column(default=utcnow)
+    contacts: Mapped[int] = mapped_column(default=1)  # interactions in which the customer raised it
+    due_at: Mapped[datetime | None] = mapped_column(index=True)  # to be resolved by (KESHENG_CASE_DUE_DAYS)
 
     interaction: Mapped[Interaction] = relationship(back_populates="complaints")
     utterance: Mapped[Utterance] = relationship()
+    evidence: Mapped[list[CaseEvidence]] = relationship(
+        back_populates="complaint", order_by="CaseEvidence.id", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="complaint", order_by="CaseEvent.id", cascade="all, delete-orphan"
+    )
     customer: Mapped[Customer | None] = relationship()
     branch: Mapped[Branch | None] = relationship()
     notes: Mapped[list[ComplaintNote]] = relationship(
         back_populates="complaint", order_by="ComplaintNote.created_at", cascade="all, delete-orphan"
     )
+
+
+class CaseEvidence(Base):
+    """An utterance that carries a case's complaint (each utterance is evidence of one case at most)."""
+
+    __tablename__ = "complaint_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    utterance_id: Mapped[int] = mapped_column(ForeignKey("utterances.id"), unique=True)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="evidence")
+    utterance: Mapped[Utterance] = relationship()
+
+
+class CaseEvent(Base):
+    """A case's history: opened, another contact, reopened, status and assignee changes, escalation."""
+
+    __tablename__ = "complaint_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str | None] = mapped_column(String(128))  # None: kesheng itself
+    kind: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(String(500))
+
+    complaint: Mapped[Complaint] = relationship(back_populates="events")
 
 
 class ComplaintNote(Base):

@@ -19,6 +19,8 @@ from store.auth import Principal
 from store.db import Database
 from store.models import (
     CaptureSession,
+    CaseEvent,
+    CaseEvidence,
     Complaint,
     ComplaintNote,
     Customer,
@@ -99,6 +101,10 @@ def delete_customer(session: Session, external_id: str, who: Principal) -> tuple
         delete(TagCorrection).where(TagCorrection.utterance_id.in_(utterances)),
         delete(Tag).where(Tag.utterance_id.in_(utterances)),
         delete(ComplaintNote).where(ComplaintNote.complaint_id.in_(complaints)),
+        delete(CaseEvent).where(CaseEvent.complaint_id.in_(complaints)),
+        delete(CaseEvidence).where(
+            or_(CaseEvidence.complaint_id.in_(complaints), CaseEvidence.utterance_id.in_(utterances))
+        ),
         delete(WebhookDelivery).where(WebhookDelivery.complaint_id.in_(complaints)),  # payloads hold text
         delete(Complaint).where(Complaint.id.in_(complaints)),
         delete(Utterance).where(Utterance.id.in_(utterances)),

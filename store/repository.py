@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Select, Update, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Update, and_, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from audio import AudioInfo
@@ -15,17 +15,12 @@ from core.errors import InvalidRequestError, NotFoundError
 from store.audio_store import AudioStore
 from store.models import (
     CHANNELS,
-    COMPLAINT_STATUSES,
-    SEVERITIES,
     Branch,
-    Complaint,
-    ComplaintNote,
     Customer,
     Interaction,
     Job,
     LiveUtterance,
     Recording,
-    Tag,
     Utterance,
     utcnow,
 )
@@ -277,108 +272,6 @@ def customer_interactions(session: Session, customer: Customer) -> list[Interact
             .order_by(Interaction.occurred_at, Interaction.id)
         )
     )
-
-
-@dataclass(frozen=True)
-class ComplaintFilter:
-    """Filters for the complaint list; None means any."""
-
-    status: str | None = None
-    severity: str | None = None
-    branch: str | None = None
-    category: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    limit: int = 100
-    offset: int = 0
-    intent: str | None = None
-    branch_ids: frozenset[int] | None = None  # the caller's scope; None: every branch
-
-
-def _complaint_query(filters: ComplaintFilter) -> Select[Complaint]:
-    if filters.status and filters.status not in COMPLAINT_STATUSES:
-        raise InvalidRequestError(f"status must be one of {', '.join(COMPLAINT_STATUSES)}")
-    if filters.severity and filters.severity not in SEVERITIES:
-        raise InvalidRequestError(f"severity must be one of {', '.join(SEVERITIES)}")
-    query = select(Complaint)
-    if filters.branch_ids is not None:
-        query = query.where(Complaint.branch_id.in_(filters.branch_ids))
-    if filters.intent:
-        query = query.where(
-            select(Tag.id)
-            .where(Tag.utterance_id == Complaint.utterance_id, Tag.kind == "intent", Tag.label == filters.intent)
-            .exists()
-        )
-    if filters.status:
-        query = query.where(Complaint.status == filters.status)
-    if filters.severity:
-        query = query.where(Complaint.severity == filters.severity)
-    if filters.category:
-        query = query.where(Complaint.category == filters.category)
-    if filters.branch:
-        query = query.join(Branch, Complaint.branch_id == Branch.id).where(Branch.code == filters.branch)
-    if filters.since:
-        query = query.where(Complaint.created_at >= filters.since)
-    if filters.until:
-        query = query.where(Complaint.created_at < filters.until)
-    return query
-
-
-def complaint_counts(session: Session, filters: ComplaintFilter) -> dict[str, dict[str, int]]:
-    """How many complaints match, by status and by severity (the queue's counters)."""
-    base = _complaint_query(filters).subquery()
-    return {
-        column: {
-            value: n for value, n in session.execute(select(base.c[column], func.count()).group_by(base.c[column]))
-        }
-        for column in ("status", "severity")
-    }
-
-
-def list_complaints(session: Session, filters: ComplaintFilter) -> tuple[list[Complaint], int]:
-    """Complaints matching the filters, newest first, and the total count before paging."""
-    query = _complaint_query(filters)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.options(selectinload(Complaint.customer), selectinload(Complaint.branch), selectinload(Complaint.notes))
-        .order_by(Complaint.created_at.desc(), Complaint.id.desc())
-        .limit(filters.limit)
-        .offset(filters.offset)
-    )
-    return list(rows), total
-
-
-def get_complaint(session: Session, complaint_id: int) -> Complaint:
-    """A complaint by id."""
-    complaint = session.get(Complaint, complaint_id)
-    if complaint is None:
-        raise NotFoundError("complaint", complaint_id)
-    return complaint
-
-
-def update_complaint(
-    session: Session,
-    complaint_id: int,
-    *,
-    status: str | None = None,
-    assignee: str | None = None,
-    note: str | None = None,
-    author: str | None = None,
-) -> Complaint:
-    """Assign, change status, and/or add a note."""
-    complaint = get_complaint(session, complaint_id)
-    if status is not None:
-        if status not in COMPLAINT_STATUSES:
-            raise InvalidRequestError(f"status must be one of {', '.join(COMPLAINT_STATUSES)}")
-        complaint.status = status
-        complaint.resolved_at = utcnow() if status in ("resolved", "dismissed") else None
-    if assignee is not None:
-        complaint.assignee = assignee or None
-    if note:
-        complaint.notes.append(ComplaintNote(body=note, author=author))
-    complaint.updated_at = utcnow()
-    session.flush()
-    return complaint
 
 
 def get_utterance(session: Session, utterance_id: int) -> Utterance:

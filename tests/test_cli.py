@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -81,7 +82,7 @@ def test_transcribe_bad_files_report_and_continue(env: dict[str, str], tmp_path:
 
 
 @pytest.mark.process
-def test_import_folder_and_manifest_then_complaints(env: dict[str, str], tmp_path: Path) -> None:
+def test_import_folder_and_manifest_then_cases(env: dict[str, str], tmp_path: Path) -> None:
     folder = tmp_path / "batch" / "nested"
     folder.mkdir(parents=True)
     shutil.copy(AUDIO / "counter_complaint_fees.wav", folder)
@@ -108,14 +109,18 @@ def test_import_folder_and_manifest_then_complaints(env: dict[str, str], tmp_pat
     again = run(["import", str(tmp_path / "call.wav"), "--channel", "call"], env)
     assert again.returncode == 0 and "duplicate" in again.stdout
 
-    listed = run(["complaints", "--json"], env)
-    complaints = json.loads(listed.stdout)
-    assert {c["customer"] for c in complaints} == {"C7", "C8"}
-    for c in complaints:
-        assert {"customer", "severity", "category", "status", "text"} <= set(c)
-        assert c["status"] == "new" and c["text"]
-    assert json.loads(run(["complaints", "--status", "resolved", "--json"], env).stdout) == []
-    assert run(["complaints", "--status", "closed"], env).returncode == 1
+    listed = run(["cases", "--json"], env)
+    cases = json.loads(listed.stdout)
+    assert sorted(c["customer"] for c in cases) == ["C7", "C8"]  # one case per customer's problem
+    for c in cases:
+        assert {"id", "customer", "branch", "severity", "category", "status", "occurred_at", "due_at"} <= set(c)
+        assert c["status"] == "new" and c["evidence"] and all(isinstance(e, str) and e for e in c["evidence"])
+        assert datetime.fromisoformat(c["due_at"]) > datetime.fromisoformat(c["occurred_at"])
+    call = next(c for c in cases if c["customer"] == "C8")
+    assert call["occurred_at"] == "2026-11-01T02:00:00+00:00"  # when the call happened, from the manifest
+    assert json.loads(run(["complaints", "--json"], env).stdout) == cases  # the command's former name
+    assert json.loads(run(["cases", "--status", "resolved", "--json"], env).stdout) == []
+    assert run(["cases", "--status", "closed"], env).returncode == 1
 
 
 @pytest.mark.parametrize(
@@ -171,9 +176,8 @@ def test_import_to_a_running_server(server: tuple[str, dict[str, str]], tmp_path
     assert result.returncode == 0, result.stdout + result.stderr
     assert " done " in result.stdout
     listed = httpx.get(f"{url}/api/v1/complaints", headers={"X-API-Key": API_KEY}).json()
-    # One clip, two complaint sentences: one or two rows (until complaints are grouped into cases).
-    assert 1 <= listed["total"] <= 2 and {i["customer"] for i in listed["items"]} == {"C9"}
-    assert "fees" in {i["category"] for i in listed["items"]}
+    # One clip, however many of its sentences complain: one case.
+    assert listed["total"] == 1 and [(i["customer"], i["category"]) for i in listed["items"]] == [("C9", "fees")]
     wrong_key = run(["import", str(AUDIO / "counter_praise.wav"), "--server", url, "--api-key", "nope"], client_env)
     assert wrong_key.returncode == 1 and "401" in wrong_key.stdout
 

@@ -16,20 +16,17 @@ from api.deps import Reviewer, SessionDep
 from api.schemas import ComplaintDetail, ComplaintOut, ComplaintPage, ComplaintUpdate, InteractionOut
 from store.audit import record
 from store.auth import Principal
+from store.cases import ComplaintFilter, complaint_counts, get_complaint, list_complaints, update_complaint
 from store.models import Complaint, Interaction
-from store.repository import (
-    ComplaintFilter,
-    complaint_counts,
-    get_complaint,
-    get_interaction,
-    list_complaints,
-    update_complaint,
-)
+from store.repository import get_interaction
 
 router = APIRouter(prefix="/complaints", tags=["complaints"])
 EXPORT_LIMIT = 50_000
 CSV_COLUMNS = (
     "id",
+    "occurred_at",
+    "due_at",
+    "contacts",
     "created_at",
     "branch",
     "customer",
@@ -50,8 +47,8 @@ def complaint_filter(
     branch: str | None = None,
     category: str | None = None,
     intent: str | None = None,
-    since: Annotated[datetime | None, Query(description="created at or after")] = None,
-    until: Annotated[datetime | None, Query(description="created before")] = None,
+    since: Annotated[datetime | None, Query(description="first raised at or after")] = None,
+    until: Annotated[datetime | None, Query(description="first raised before")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> ComplaintFilter:
@@ -102,7 +99,9 @@ def complaints_csv(complaints: list[Complaint]) -> bytes:
     writer.writerow(CSV_COLUMNS)
     for c in complaints:
         intent = next((t.label for t in c.utterance.tags if t.kind == "intent"), None)
-        row = [c.id, c.created_at.isoformat(), c.branch.code if c.branch else None]
+        due = c.due_at.isoformat() if c.due_at else None
+        row = [c.id, c.occurred_at.isoformat(), due, c.contacts, c.created_at.isoformat()]
+        row += [c.branch.code if c.branch else None]
         row += [c.customer.external_id if c.customer else None, c.interaction.channel, c.severity, c.category]
         row += [c.status, c.assignee, intent, c.text]
         writer.writerow([_csv_cell(v) for v in row])

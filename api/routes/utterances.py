@@ -49,11 +49,13 @@ def utterance_audio(utterance_id: int, session: SessionDep, services: ServicesDe
 
 
 @router.put("/{utterance_id}/tags", response_model=UtteranceOut)
-def utterance_tags(utterance_id: int, body: TagFixIn, session: SessionDep, caller: Reviewer) -> UtteranceOut:
+def utterance_tags(
+    utterance_id: int, body: TagFixIn, session: SessionDep, services: ServicesDep, caller: Reviewer
+) -> UtteranceOut:
     """Fix sentiment, intent or the complaint decision; kept as labelled data for `kesheng nlp train`."""
     utterance = visible_utterance(session, caller, utterance_id)
     fix = TagFix(**body.model_dump())
-    complaints = correct_tags(session, utterance, fix, caller)
+    complaints = correct_tags(session, utterance, fix, caller, services.settings)
     record(
         session,
         caller,

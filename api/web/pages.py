@@ -29,10 +29,11 @@ from core.errors import AccessError, NotAuthenticatedError
 from nlp.classify import LABELS
 from store.audit import AuditFilter, list_entries, record
 from store.auth import Principal, resolve_token, reviewers_for, revoke_token
+from store.cases import complaint_counts
 from store.dashboard import build_dashboard
 from store.insights import churn_signals
 from store.models import COMPLAINT_STATUSES
-from store.repository import branch_codes, complaint_counts
+from store.repository import branch_codes
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -207,7 +208,8 @@ def complaint_page(complaint_id: int, request: Request, session: SessionDep, use
         return gate
     assert user is not None
     complaint, interaction = read_complaint(session, user, complaint_id)
-    flagged = {c.utterance_id for c in interaction.complaints}
+    flagged = {e.utterance_id for e in complaint.evidence}
+    elsewhere = [e.utterance for e in complaint.evidence if e.utterance.interaction_id != interaction.id]
     return render(
         request,
         "complaint.html",
@@ -215,6 +217,7 @@ def complaint_page(complaint_id: int, request: Request, session: SessionDep, use
         complaint=complaint,
         interaction=interaction,
         flagged=flagged,
+        elsewhere=elsewhere,
         labels=LABELS,
         status_labels={s: translator(_lang(request))[1](s) for s in COMPLAINT_STATUSES},
         reviewers=reviewers_for(session, complaint.branch_id),

@@ -1,11 +1,12 @@
-"""Transcribe, analyze and import files; list the complaints found in them."""
+"""Transcribe, analyze and import files; list the complaint cases found in them."""
 
 from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -13,6 +14,9 @@ from rich.table import Table
 from core.errors import KeshengError
 from core.settings import parse_roles
 from kesheng.cli.common import Roles, app, err, fail, load_settings, open_database, out
+
+if TYPE_CHECKING:
+    from store.models import Complaint
 
 
 @app.command()
@@ -157,44 +161,63 @@ def import_(
         raise typer.Exit(1)
 
 
+CASE_COLUMNS = ("id", "occurred_at", "due_at", "customer", "branch", "severity", "category", "status", "text")
+
+
+def _case_json(c: Complaint) -> dict[str, object]:
+    def iso(moment: datetime | None) -> str | None:
+        return moment.isoformat() if moment else None
+
+    return {
+        "id": c.id,
+        "customer": c.customer.external_id if c.customer else None,
+        "branch": c.branch.code if c.branch else None,
+        "severity": c.severity,
+        "category": c.category,
+        "status": c.status,
+        "occurred_at": iso(c.occurred_at),
+        "due_at": iso(c.due_at),
+        "evidence": [e.utterance.text for e in c.evidence],
+        "last_contact_at": iso(c.last_contact_at),
+        "contacts": c.contacts,
+        "assignee": c.assignee,
+        "text": c.text,
+        "interaction_id": c.interaction_id,
+        "created_at": iso(c.created_at),
+    }
+
+
 @app.command()
-def complaints(
+def cases(
     status: Annotated[str | None, typer.Option(help="new | in_review | resolved | dismissed")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="a JSON array")] = False,
 ) -> None:
-    """List complaints from the local database, newest first."""
-    from store.repository import ComplaintFilter, list_complaints
+    """List complaint cases from the local database, the latest to have happened first."""
+    from store.cases import ComplaintFilter, list_complaints
 
     settings = load_settings()
     db = open_database(settings)
     try:
         with db.transaction() as session:
             rows, _total = list_complaints(session, ComplaintFilter(status=status, limit=10_000))
-            items = [
-                {
-                    "id": c.id,
-                    "customer": c.customer.external_id if c.customer else None,
-                    "branch": c.branch.code if c.branch else None,
-                    "severity": c.severity,
-                    "category": c.category,
-                    "status": c.status,
-                    "assignee": c.assignee,
-                    "text": c.text,
-                    "interaction_id": c.interaction_id,
-                    "created_at": c.created_at.isoformat(),
-                }
-                for c in rows
-            ]
+            items = [_case_json(c) for c in rows]
     except KeshengError as exc:
         raise fail(exc) from exc
     if as_json:
         print(json.dumps(items, ensure_ascii=False))
         return
-    table = Table(title=f"complaints ({len(items)})")
-    for column in ("id", "customer", "branch", "severity", "category", "status", "text"):
+    table = Table(title=f"cases ({len(items)})")
+    for column in CASE_COLUMNS:
         table.add_column(column)
     for c in items:
-        table.add_row(
-            *(str(c[k] or "") for k in ("id", "customer", "branch", "severity", "category", "status", "text"))
-        )
+        when = {k: str(c[k] or "")[:16].replace("T", " ") for k in ("occurred_at", "due_at")}
+        table.add_row(*(when.get(k) or str(c[k] or "") for k in CASE_COLUMNS))
     out.print(table)
+
+
+@app.command(help="The same as `kesheng cases` (its name before complaints became cases).")
+def complaints(
+    status: Annotated[str | None, typer.Option(help="new | in_review | resolved | dismissed")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="a JSON array")] = False,
+) -> None:
+    cases(status, as_json)

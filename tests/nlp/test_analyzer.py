@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from nlp.analyzer import Analyzer
+from nlp.cases import decide_case
 from nlp.classify import DEFAULT_MODEL_FILE, LABELS
+from nlp.complaint import ComplaintAssessment
 from nlp.corpus import (
     dev_conversations,
     dev_counter_talk,
@@ -130,6 +132,15 @@ def test_conversation_roles_context_and_one_case(analyzer: Analyzer) -> None:
     case = analyzer.case(results)
     assert case.flag and case.category == "fees" and case.severity == "high"
     assert {3, 5} <= set(case.evidence) and not {0, 2, 4, 6, 7} & set(case.evidence)  # 5: the threat
+
+
+def test_a_case_takes_the_category_a_sentence_names_over_other() -> None:
+    said = [
+        ComplaintAssessment(True, "medium", "fees", 0.8),
+        ComplaintAssessment(True, "medium", "other", 0.95),  # 我要投诉: a complaint, but about what?
+    ]
+    assert decide_case(said).category == "fees"
+    assert decide_case([ComplaintAssessment(True, "low", "other", 0.9)]).category == "other"
 
 
 def test_a_conversation_without_complaint_has_no_case(analyzer: Analyzer) -> None:

@@ -16,10 +16,10 @@ from store.captures import (
     open_capture_session,
     utterance_count,
 )
+from store.cases import CaseFinding
 from store.db import Database
 from store.devices import add_device, get_device
 from store.interactions import (
-    ComplaintMark,
     JobEnd,
     TagValue,
     UtteranceRow,
@@ -61,8 +61,8 @@ COMPLAINT = UtteranceRow(
     sentiment=0.1,
     pii_spans=((4.0, 5.5),),
     tags=(TagValue("sentiment", "neg", 0.9), TagValue("keyword", "手续费"), TagValue("pii", "mobile")),
-    complaint=ComplaintMark("medium", "fees"),
 )
+FEES = CaseFinding("medium", "fees", (1,))
 THANKS = UtteranceRow(6.5, 8.0, 0, "customer", "好的谢谢", "好的 谢谢", sentiment=0.9)
 
 
@@ -79,7 +79,7 @@ def test_a_conversation_is_stored_with_its_complaint_alert_and_customer_sentimen
             channel="counter",
             occurred_at=datetime(2026, 11, 28, 9, 30, tzinfo=UTC),
         )
-        add_utterances(session, interaction, recording.id, [STAFF, COMPLAINT, THANKS], settings, offset=10.0)
+        add_utterances(session, interaction, recording.id, [STAFF, COMPLAINT, THANKS], settings, 10.0, FEES)
         interaction_id = interaction.id
     with db.transaction() as session:
         interaction = locked_interaction(session, interaction_id)

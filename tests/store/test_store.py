@@ -11,18 +11,16 @@ from sqlalchemy import inspect, select
 from audio import probe_audio
 from core.errors import InvalidRequestError, NotFoundError
 from store.audio_store import LocalAudioStore
+from store.cases import ComplaintFilter, list_complaints, update_complaint
 from store.db import Database
 from store.models import Complaint, Interaction, Job, Recording, Utterance, utcnow
 from store.repository import (
-    ComplaintFilter,
     claim_next_job,
     enqueue_import,
     get_or_create_branch,
     get_or_create_customer,
-    list_complaints,
     renew_lease,
     store_recording,
-    update_complaint,
 )
 from tests.conftest import AUDIO
 
@@ -116,7 +114,7 @@ def _complaint(session, branch: str, severity: str, category: str, when: datetim
         severity=severity,
         category=category,
         text="太慢了",
-        created_at=when,
+        occurred_at=when,  # filters and order go by when it happened, not when it was filed
     )
     session.add(complaint)
     session.flush()
@@ -143,6 +141,10 @@ def test_complaint_filters_and_updates(db: Database) -> None:
             session, old.id, status="resolved", assignee="li.wei", note="已退费", author="li.wei"
         )
         assert updated.resolved_at is not None
+        assert [(e.actor, e.kind, e.detail) for e in updated.events] == [
+            ("li.wei", "status", "new → resolved"),
+            ("li.wei", "assigned", "li.wei"),
+        ]
     with db.transaction() as session:
         rows, total = list_complaints(session, ComplaintFilter(status="resolved"))
         assert total == 1 and rows[0].assignee == "li.wei" and rows[0].notes[0].body == "已退费"
