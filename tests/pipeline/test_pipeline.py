@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import time
+import wave
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from sqlalchemy import func, select
 
 from core.errors import AudioTooLargeError, UnsupportedAudioError
 from pipeline import ImportRequest, Services, WorkerPool, ingest_file, run_pending
+from store.cases import update_complaint
 from store.models import Complaint, Interaction, Job, Recording, Tag, Utterance
 from tests import badfiles
 from tests.conftest import AUDIO
@@ -56,6 +59,31 @@ def test_call_import_stores_roles_tags_and_complaints(services: Services) -> Non
         recording = interaction.recording
         assert (recording.sample_rate, recording.channels) == (8000, 2)
         assert services.audio_store.path(recording.path).read_bytes() == CALL.read_bytes()
+
+
+@pytest.mark.whisper
+def test_a_call_is_one_case_and_the_customers_next_call_about_it_reopens_it(services: Services, tmp_path: Path) -> None:
+    first_call = datetime(2026, 10, 15, 9, 30, tzinfo=UTC)
+    _ingest(services, CALL, customer="C100", channel="call", occurred_at=first_call)
+    assert run_pending(services) == 1
+    with services.db.transaction() as session:
+        [case] = session.scalars(select(Complaint)).all()  # however many of its sentences complain
+        assert case.category == "delivery" and case.occurred_at == first_call and case.contacts == 1
+        assert case.evidence and all(e.utterance.role == "customer" for e in case.evidence)
+        update_complaint(session, case.id, status="resolved", author="li.wei")
+    # Ten days later the customer calls about it again (other audio: the same call, a second longer).
+    with wave.open(str(CALL)) as src, wave.open(str(tmp_path / "again.wav"), "wb") as dst:
+        dst.setparams(src.getparams())
+        dst.writeframes(src.readframes(src.getnframes()) + bytes(src.getsampwidth() * src.getnchannels() * 8000))
+    _ingest(
+        services, tmp_path / "again.wav", customer="C100", channel="call", occurred_at=first_call + timedelta(days=10)
+    )
+    assert run_pending(services) == 1
+    with services.db.transaction() as session:
+        [case] = session.scalars(select(Complaint)).all()
+        assert case.contacts == 2 and case.status == "new" and case.resolved_at is None
+        assert case.last_contact_at == later and case.occurred_at == first_call
+        assert {"contact", "reopened"} <= {e.kind for e in case.events}
 
 
 @pytest.mark.whisper
