@@ -75,9 +75,8 @@ def test_a_call_is_one_case_and_the_customers_next_call_about_it_reopens_it(serv
     with wave.open(str(CALL)) as src, wave.open(str(tmp_path / "again.wav"), "wb") as dst:
         dst.setparams(src.getparams())
         dst.writeframes(src.readframes(src.getnframes()) + bytes(src.getsampwidth() * src.getnchannels() * 8000))
-    _ingest(
-        services, tmp_path / "again.wav", customer="C100", channel="call", occurred_at=first_call + timedelta(days=10)
-    )
+    later = first_call + timedelta(days=10)
+    _ingest(services, tmp_path / "again.wav", customer="C100", channel="call", occurred_at=later)
     assert run_pending(services) == 1
     with services.db.transaction() as session:
         [case] = session.scalars(select(Complaint)).all()
