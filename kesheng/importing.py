@@ -53,6 +53,9 @@ def import_local(items: list[ImportItem], settings: Settings, console: Console) 
     for item in items:
         row = ImportRow(str(item.path), "queued")
         rows.append(row)
+        if item.error:
+            row.status, row.detail = "failed", item.error
+            continue
         try:
             with services.db.transaction() as session:
                 result = ingest_file(
@@ -117,6 +120,10 @@ def import_remote(
         for item in items:
             row = ImportRow(str(item.path), "queued")
             rows.append(row)
+            if item.error:
+                row.status, row.detail = "failed", item.error
+                progress.advance(upload)
+                continue
             try:
                 job = _upload(client, item)
             except (OSError, httpx.HTTPError, KeshengError) as exc:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, tzinfo
 from pathlib import Path
 
 from core.errors import ConfigError, InvalidRequestError
 from core.settings import parse_roles
+from core.times import parse_time
 from pipeline.params import ImportRequest
 
 AUDIO_SUFFIXES = frozenset({".wav", ".mp3", ".m4a", ".flac", ".ogg", ".opus", ".aac", ".wma", ".amr", ".webm"})
@@ -17,14 +18,16 @@ MANIFEST_COLUMNS = ("path", "customer", "branch", "channel", "stereo_roles", "oc
 
 @dataclass(frozen=True)
 class ImportItem:
-    """One file to import with its metadata."""
+    """One file to import with its metadata; `error` where its manifest row cannot be used (the rest go on)."""
 
     path: Path
     request: ImportRequest
+    error: str | None = None
 
 
-def expand(paths: list[Path], defaults: ImportRequest) -> list[ImportItem]:
-    """Files as given, folders searched recursively for audio, .csv files read as manifests."""
+def expand(paths: list[Path], defaults: ImportRequest, where: tzinfo = UTC) -> list[ImportItem]:
+    """Files as given, folders searched recursively for audio, .csv files read as manifests (their
+    times without a zone are in `where`)."""
     items: list[ImportItem] = []
     for path in paths:
         if path.is_dir():
@@ -34,14 +37,18 @@ def expand(paths: list[Path], defaults: ImportRequest) -> list[ImportItem]:
                 if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES
             ]
         elif path.suffix.lower() == ".csv":
-            items += read_manifest(path, defaults)
+            items += read_manifest(path, defaults, where)
         else:
             items.append(ImportItem(path, replace(defaults, original_name=path.name)))
     return items
 
 
-def read_manifest(manifest: Path, defaults: ImportRequest) -> list[ImportItem]:
-    """A CSV with a `path` column (relative to the CSV) and optional metadata columns."""
+def read_manifest(manifest: Path, defaults: ImportRequest, where: tzinfo = UTC) -> list[ImportItem]:
+    """A CSV with a `path` column (relative to the CSV) and optional metadata columns.
+
+    A row whose time or roles cannot be read becomes an item with its error, so the other rows are
+    still imported and the summary names what to fix.
+    """
     try:
         with manifest.open(encoding="utf-8-sig", newline="") as src:
             reader = csv.DictReader(src)
@@ -58,10 +65,11 @@ def read_manifest(manifest: Path, defaults: ImportRequest) -> list[ImportItem]:
             raise InvalidRequestError(f"{manifest}:{line}: empty path")
         path = (manifest.parent / row["path"].strip()).resolve()
         try:
-            occurred = datetime.fromisoformat(row["occurred_at"]) if row.get("occurred_at") else None
+            occurred = parse_time(row["occurred_at"], where) if (row.get("occurred_at") or "").strip() else None
             roles = parse_roles(row["stereo_roles"]) if row.get("stereo_roles") else defaults.roles
         except (ValueError, ConfigError) as exc:
-            raise InvalidRequestError(f"{manifest}:{line}: {exc}") from exc
+            items.append(ImportItem(path, replace(defaults, original_name=path.name), f"{manifest.name}:{line}: {exc}"))
+            continue
         items.append(
             ImportItem(
                 path,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -39,12 +39,14 @@ class Dashboard:
     at_risk: list[AtRisk]
 
 
-def _week(moment: datetime) -> str:
-    day: date = moment.date()
+def _week(moment: datetime, where: tzinfo) -> str:
+    day: date = moment.astimezone(where).date()  # the week where the managers are, not in UTC
     return (day - timedelta(days=day.weekday())).isoformat()
 
 
-def build_dashboard(session: Session, branch_ids: frozenset[int] | None, days: int = 90) -> Dashboard:
+def build_dashboard(
+    session: Session, branch_ids: frozenset[int] | None, days: int = 90, where: tzinfo = UTC
+) -> Dashboard:
     """Complaints per branch, category and week; sentiment per week; keywords; customers at risk."""
     since = utcnow() - timedelta(days=days)
     complaints_q = (  # cases by when they happened; a dismissed one was judged no complaint
@@ -68,12 +70,12 @@ def build_dashboard(session: Session, branch_ids: frozenset[int] | None, days: i
     sentiments: dict[str, list[float]] = defaultdict(list)
     for interaction in interactions:
         if interaction.sentiment is not None:
-            sentiments[_week(interaction.occurred_at)].append(interaction.sentiment)
+            sentiments[_week(interaction.occurred_at, where)].append(interaction.sentiment)
     return Dashboard(
         since=since,
         by_branch=dict(Counter(c.branch.code if c.branch else "-" for c in complaints).most_common()),
         by_category=dict(Counter(c.category for c in complaints).most_common()),
-        by_week=dict(sorted(Counter(_week(c.occurred_at) for c in complaints).items())),
+        by_week=dict(sorted(Counter(_week(c.occurred_at, where) for c in complaints).items())),
         sentiment_by_week={w: round(sum(v) / len(v), 3) for w, v in sorted(sentiments.items())},
         top_keywords=Counter(session.scalars(keywords_q)).most_common(15),
         at_risk=_at_risk(session, interactions, branch_ids),

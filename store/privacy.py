@@ -8,9 +8,9 @@ database already calls purged: `sweep_purged_files` (run with every retention pa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.audio_store import AudioStore
@@ -49,13 +49,24 @@ class DeletionReport:
     recordings: int
 
 
+def recorded_at() -> ColumnElement[datetime]:
+    """When a recording was made: its interaction's time (from the manifest, the upload or the agent),
+    or where it has none yet (a job still queued or failed) when it was received."""
+    interaction_time = select(func.min(Interaction.occurred_at)).where(Interaction.recording_id == Recording.id)
+    visit_time = (
+        select(func.min(CaptureSession.started_at))
+        .join(LiveUtterance, LiveUtterance.capture_session_id == CaptureSession.id)
+        .where(LiveUtterance.recording_id == Recording.id)
+    )
+    return func.coalesce(interaction_time.scalar_subquery(), visit_time.scalar_subquery(), Recording.created_at)
+
+
 def purge_expired_audio(db: Database, audio_store: AudioStore, retention_days: float) -> int:
-    """Delete audio recorded more than `retention_days` ago; transcripts (already redacted) stay."""
+    """Delete audio recorded more than `retention_days` ago (by when it was recorded, not imported);
+    transcripts (already redacted) stay."""
     cutoff = utcnow() - timedelta(days=retention_days)
     with db.transaction() as session:
-        ids = session.scalars(
-            select(Recording.id).where(Recording.created_at < cutoff, Recording.purged_at.is_(None))
-        ).all()
+        ids = session.scalars(select(Recording.id).where(recorded_at() < cutoff, Recording.purged_at.is_(None))).all()
         if ids:
             session.execute(update(Recording).where(Recording.id.in_(ids)).values(purged_at=utcnow()))
             record(session, RETENTION, "audio.purge", "recording", None, None, recordings=len(ids), days=retention_days)

@@ -8,8 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api.deps import Admin, Auditor, DashboardViewer, SessionDep
+from api.deps import Admin, Auditor, DashboardViewer, SessionDep, SettingsDep
 from api.schemas import AuditEntryOut, AuditPage, WebhookDeliveryOut
+from core.times import zone
 from store.alerts import recent_deliveries
 from store.audit import AuditFilter, list_entries
 from store.dashboard import build_dashboard
@@ -37,10 +38,14 @@ def audit_log(
 
 @router.get("/dashboard")
 def dashboard(
-    session: SessionDep, caller: DashboardViewer, days: Annotated[int, Query(ge=1, le=3660)] = 90
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: DashboardViewer,
+    days: Annotated[int, Query(ge=1, le=3660)] = 90,
 ) -> dict[str, Any]:
-    """Complaints per branch/category/week, sentiment per week, top keywords, customers at risk."""
-    return asdict(build_dashboard(session, caller.branch_ids, days))
+    """Cases per branch/category/week raised (weeks in the display zone), sentiment per week, top keywords,
+    customers at risk."""
+    return asdict(build_dashboard(session, caller.branch_ids, days, zone(settings.display_timezone)))
 
 
 @router.get("/webhook-deliveries", response_model=list[WebhookDeliveryOut])

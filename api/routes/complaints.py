@@ -5,15 +5,16 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import replace
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from api.deps import Reviewer, SessionDep
+from api.deps import Reviewer, SessionDep, SettingsDep
 from api.schemas import ComplaintDetail, ComplaintOut, ComplaintPage, ComplaintUpdate, InteractionOut
+from core.errors import InvalidRequestError
+from core.times import parse_bound, zone
 from store.audit import record
 from store.auth import Principal
 from store.cases import ComplaintFilter, complaint_counts, get_complaint, list_complaints, update_complaint
@@ -42,24 +43,33 @@ CSV_COLUMNS = (
 
 def complaint_filter(
     caller: Reviewer,
+    settings: SettingsDep,
     status: str | None = None,
     severity: str | None = None,
     branch: str | None = None,
     category: str | None = None,
     intent: str | None = None,
-    since: Annotated[datetime | None, Query(description="first raised at or after")] = None,
-    until: Annotated[datetime | None, Query(description="first raised before")] = None,
+    since: Annotated[
+        str | None, Query(description="raised on or after: a date (a whole day in KESHENG_DISPLAY_TIMEZONE) or a time")
+    ] = None,
+    until: Annotated[str | None, Query(description="raised before a time, or on or before a date")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> ComplaintFilter:
     """The query's filters, always narrowed to the caller's branches."""
+    where = zone(settings.display_timezone)
+    try:
+        first = parse_bound(since, where) if since else None
+        last = parse_bound(until, where, end=True) if until else None
+    except ValueError as exc:
+        raise InvalidRequestError(f"since/until: {exc}") from exc
     return ComplaintFilter(
         status or None,
         severity or None,
         branch or None,
         category or None,
-        since,
-        until,
+        first,
+        last,
         limit,
         offset,
         intent or None,

@@ -12,9 +12,10 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import ServicesDep, SessionDep, SettingsDep, Uploader, notify_workers
 from api.schemas import JobOut
 from api.uploads import spool_upload
-from core.errors import ForbiddenError
+from core.errors import ForbiddenError, InvalidRequestError
 from core.kinds import Channel, one_of
 from core.settings import parse_roles
+from core.times import parse_time, zone
 from pipeline.importer import ingest_file
 from pipeline.params import ImportRequest
 from store.audit import record
@@ -36,13 +37,19 @@ async def upload_recording(
     branch: Annotated[str | None, Form(description="branch code", max_length=64)] = None,
     channel: Annotated[str, Form(pattern=one_of(Channel))] = "call",
     stereo_roles: Annotated[str | None, Form(description="role per channel, e.g. staff,customer")] = None,
-    occurred_at: Annotated[datetime | None, Form(description="when it was recorded (ISO 8601)")] = None,
+    occurred_at: Annotated[
+        str | None,
+        Form(
+            description="when it was recorded: ISO 8601, or 2026-11-28 23:30 in KESHENG_DISPLAY_TIMEZONE", max_length=40
+        ),
+    ] = None,
 ) -> JobOut:
     """Store the audio and queue its import → 202 with the job to poll."""
     if caller.branch_ids is not None and branch_id(session, branch) not in caller.branch_ids:
         raise ForbiddenError("give the code of one of your own branches (branch=...)")
     limit = settings.max_upload_mb * 2**20  # the body limit itself is enforced while streaming (api/limits)
     roles = parse_roles(stereo_roles) if stereo_roles else None
+    when = _when(occurred_at, settings.display_timezone)
     name = Path(file.filename or "upload").name
     tmp = await run_in_threadpool(spool_upload, iter(lambda: file.file.read(1 << 20), b""), limit, Path(name).suffix)
     try:
@@ -51,7 +58,7 @@ async def upload_recording(
             branch=branch or None,
             channel=channel,
             roles=roles,
-            occurred_at=occurred_at,
+            occurred_at=when,
             original_name=name,
         )
         result = await run_in_threadpool(
@@ -71,3 +78,12 @@ async def upload_recording(
     if not result.duplicate:
         notify_workers(request, background, result.job.id, result.job.priority)
     return JobOut.of(result.job, duplicate=result.duplicate)
+
+
+def _when(text: str | None, display_zone: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return parse_time(text, zone(display_zone))
+    except ValueError as exc:
+        raise InvalidRequestError(f"occurred_at: {exc}") from exc

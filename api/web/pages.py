@@ -26,6 +26,8 @@ from api.routes.search import read_search
 from api.web.charts import bar_chart, line_chart
 from api.web.i18n import LANG_COOKIE, LANGUAGES, translator
 from core.errors import AccessError, NotAuthenticatedError
+from core.settings import Settings
+from core.times import parse_time, zone
 from nlp.classify import LABELS
 from store.audit import AuditFilter, list_entries, record
 from store.auth import Principal, resolve_token, reviewers_for, revoke_token
@@ -158,15 +160,17 @@ def queue_page(request: Request, session: Session, user: Principal) -> Response:
     """Filters, counts and a page of the newest complaints matching them."""
     q = request.query_params
     page = max(1, int(q["page"])) if q.get("page", "").isdigit() else 1
+    settings = request.app.state.settings
     filters = complaint_filter(
         user,
+        settings,
         status=q.get("status"),
         severity=q.get("severity"),
         branch=q.get("branch"),
         category=q.get("category"),
         intent=q.get("intent"),
-        since=_date(q.get("since")),
-        until=_date(q.get("until")),
+        since=_date(q.get("since"), settings),
+        until=_date(q.get("until"), settings),
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
@@ -192,13 +196,15 @@ def queue_page(request: Request, session: Session, user: Principal) -> Response:
     )
 
 
-def _date(value: str | None) -> datetime | None:
+def _date(value: str | None, settings: Settings) -> str | None:
+    """The value where it reads as a date or time (a page ignores a bad one rather than fail)."""
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value)
+        parse_time(value, zone(settings.display_timezone))
     except ValueError:
         return None
+    return value
 
 
 @router.get("/complaints/{complaint_id}", response_class=HTMLResponse)
@@ -251,7 +257,7 @@ def dashboard_page(request: Request, session: SessionDep, user: WebUser) -> Resp
         return gate
     assert user is not None
     _t, label = translator(_lang(request))
-    data = build_dashboard(session, user.branch_ids)
+    data = build_dashboard(session, user.branch_ids, where=zone(request.app.state.settings.display_timezone))
     return render(
         request,
         "dashboard.html",

@@ -123,6 +123,7 @@ def import_(
     api_key: Annotated[str | None, typer.Option(envvar="KESHENG_API_KEY", help="for --server")] = None,
 ) -> None:
     """Import recordings: processed here with a progress bar, or uploaded to --server."""
+    from core.times import zone
     from kesheng.importing import import_local, import_remote
     from kesheng.sources import expand
     from pipeline.params import ImportRequest
@@ -134,7 +135,7 @@ def import_(
         defaults = ImportRequest(
             customer=customer, branch=branch, channel=channel, roles=parse_roles(stereo_roles) if stereo_roles else None
         )
-        items = expand(paths, defaults)
+        items = expand(paths, defaults, zone(settings.display_timezone))
     except KeshengError as exc:
         raise fail(exc) from exc
     if not items:

@@ -5,6 +5,7 @@ migration that merges the old one-row-per-sentence complaints into cases."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -159,3 +160,21 @@ def test_the_migration_merges_each_interactions_complaint_rows_into_one_case(dat
         assert case.due_at == case.occurred_at + timedelta(days=2) and case.contacts == 1
         assert session.scalar(select(func.count()).select_from(CaseEvidence)) == 2
     db.dispose()
+
+
+def test_audio_retention_counts_from_when_it_was_recorded_not_imported(db: Database, tmp_path: Path) -> None:
+    from store.audio_store import LocalAudioStore
+    from store.privacy import purge_expired_audio
+
+    now = datetime.now(UTC)
+    with db.transaction() as session:
+        old = _call(session, now - timedelta(days=200), sha="o")  # imported today, said 200 days ago
+        recent = _call(session, now - timedelta(days=10), sha="r")
+        waiting = Recording(sha256="w" * 64, path="w.wav", size_bytes=10)  # no interaction yet: its arrival
+        session.add(waiting)
+        session.flush()
+        ids = {"old": old.recording_id, "recent": recent.recording_id, "waiting": waiting.id}
+    assert purge_expired_audio(db, LocalAudioStore(tmp_path), 180) == 1
+    with db.transaction() as session:
+        purged = {name for name, i in ids.items() if session.get(Recording, i).purged_at is not None}  # type: ignore[union-attr]
+    assert purged == {"old"}

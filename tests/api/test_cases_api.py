@@ -1,0 +1,93 @@
+"""The case queue over HTTP: dated when said, filtered by whole days and weeks in the display zone.
+
+The cases are written with the store's own functions (no Whisper), so these run in the fast lane.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from pipeline import Services
+from store.cases import CaseFinding
+from store.interactions import UtteranceRow, add_utterances, new_interaction
+from store.models import Recording
+from store.repository import get_or_create_branch, get_or_create_customer
+
+KEY = {"X-API-Key": "test-key"}
+FEES = UtteranceRow(0.0, 3.0, 0, "customer", "你们乱扣我的手续费", "你们 乱 扣 我 的 手续费")
+# Shanghai is UTC+8: 23:30 on the 28th there is 15:30 UTC; 00:30 on Monday 30 Nov there is Sunday in UTC.
+LATE_ON_28TH = datetime(2026, 11, 28, 15, 30, tzinfo=UTC)
+EARLY_ON_29TH = datetime(2026, 11, 28, 16, 30, tzinfo=UTC)
+MONDAY_MORNING = datetime(2026, 11, 29, 16, 30, tzinfo=UTC)
+
+
+def _case(services: Services, when: datetime, customer: str, category: str = "fees") -> None:
+    with services.db.transaction() as session:
+        recording = Recording(sha256=f"{customer}{when.isoformat()}".ljust(64, "0")[:64], path="x", size_bytes=1)
+        session.add(recording)
+        session.flush()
+        call = new_interaction(
+            session,
+            recording_id=recording.id,
+            asr_model="base",
+            customer=get_or_create_customer(session, customer),
+            branch=get_or_create_branch(session, "BJ01"),
+            channel="call",
+            occurred_at=when,
+        )
+        finding = CaseFinding("medium", category, (0,))
+        add_utterances(session, call, recording.id, [FEES], services.settings, finding=finding)
+
+
+@pytest.fixture
+def client(services: Services) -> Iterator[TestClient]:
+    for when, customer in ((LATE_ON_28TH, "C1"), (EARLY_ON_29TH, "C2"), (MONDAY_MORNING, "C3")):
+        _case(services, when, customer)
+    with TestClient(create_app(services.settings, services=services, run_workers=False)) as test_client:
+        yield test_client
+
+
+def _customers(client: TestClient, **query: str) -> list[str]:
+    response = client.get("/api/v1/complaints", params=query, headers=KEY)
+    assert response.status_code == 200, response.text
+    return sorted(c["customer"] for c in response.json()["items"])
+
+
+def test_date_filters_are_whole_days_in_the_display_zone(client: TestClient) -> None:
+    assert _customers(client, since="2026-11-28", until="2026-11-28") == ["C1"]  # a UTC cut would add C2
+    assert _customers(client, since="2026-11-29") == ["C2", "C3"]
+    assert _customers(client, until="2026-11-29 12:00") == ["C1", "C2"]
+    assert _customers(client, since="2026-11-28T16:00:00Z") == ["C2", "C3"]
+    for bad in ("0.5", "28/11/2026", "x" * 50):
+        response = client.get("/api/v1/complaints", params={"since": bad}, headers=KEY)
+        assert response.status_code in (400, 422) and "accepted" in response.text, response.text
+
+
+def test_a_case_is_listed_by_when_it_was_said_with_its_due_time(client: TestClient) -> None:
+    items = client.get("/api/v1/complaints", headers=KEY).json()["items"]
+    assert [c["customer"] for c in items] == ["C3", "C2", "C1"]  # latest raised first
+    case = items[-1]
+    assert datetime.fromisoformat(case["occurred_at"]) == LATE_ON_28TH
+    assert datetime.fromisoformat(case["due_at"]) == LATE_ON_28TH + timedelta(days=7)
+    assert case["evidence"][0]["text"] == "你们乱扣我的手续费" and case["contacts"] == 1
+    assert [h["kind"] for h in case["history"]] == ["opened"]
+    csv = client.get("/api/v1/complaints/export.csv", headers=KEY).content.decode("utf-8-sig")
+    assert csv.splitlines()[0].startswith("id,occurred_at,due_at,contacts,created_at,")
+
+
+def test_dashboard_weeks_are_the_display_zones(client: TestClient) -> None:
+    weeks = client.get("/api/v1/dashboard", params={"days": 3660}, headers=KEY).json()["by_week"]
+    assert weeks == {"2026-11-23": 2, "2026-11-30": 1}  # Monday 00:30 in Shanghai is in the new week
+
+
+def test_a_dismissed_case_leaves_the_dashboard(client: TestClient) -> None:
+    first = client.get("/api/v1/complaints", headers=KEY).json()["items"][0]
+    dismissed = client.patch(f"/api/v1/complaints/{first['id']}", json={"status": "dismissed"}, headers=KEY)
+    assert dismissed.status_code == 200 and dismissed.json()["history"][-1]["kind"] == "status"
+    weeks = client.get("/api/v1/dashboard", params={"days": 3660}, headers=KEY).json()["by_week"]
+    assert sum(weeks.values()) == 2
