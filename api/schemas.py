@@ -179,6 +179,10 @@ class InteractionOut(BaseModel):
     customer: str | None
     branch: str | None
     occurred_at: datetime
+    time_source: str | None = Field(
+        description="where occurred_at came from: given, file (its metadata), capture (the agent), "
+        "import (unknown: when it was imported)"
+    )
     language: str | None
     asr_model: str
     duration: float | None
@@ -194,6 +198,7 @@ class InteractionOut(BaseModel):
             customer=i.customer.external_id if i.customer else None,
             branch=i.branch.code if i.branch else None,
             occurred_at=i.occurred_at,
+            time_source=i.time_source,
             language=i.language,
             asr_model=i.asr_model,
             duration=i.recording.duration,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import av
@@ -25,6 +26,7 @@ class AudioInfo:
     sample_rate: int
     channels: int
     duration: float | None
+    recorded_at: datetime | None = None  # the file's own creation time (MP4/M4A, and others that keep one)
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,24 @@ def _info(container: av.container.InputContainer) -> AudioInfo:
         sample_rate=int(stream.codec_context.sample_rate or 0),
         channels=int(stream.codec_context.channels or 0),
         duration=duration,
+        recorded_at=_recorded_at({**stream.metadata, **container.metadata}),
     )
+
+
+def _recorded_at(metadata: dict[str, str]) -> datetime | None:
+    """The `creation_time` a phone or recorder wrote (UTC by the MP4 format), when it is a believable time.
+
+    Devices without a clock write 1904-01-01 or 1970-01-01; a date without a time is too vague to date a call.
+    """
+    text = metadata.get("creation_time", "").strip()
+    if len(text) <= 10:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment if moment.year >= 1990 else None
 
 
 def decode_audio(

@@ -162,6 +162,8 @@ class _FileTarget:
         return interaction_of_recording(session, job.recording_id, job.asr_model)
 
     def interaction(self, session: Session, job: Job, transcript: Transcript) -> Interaction:
+        # when it happened: as given (manifest, upload), else the file's own time, else now (marked so)
+        given, recorded = self.request.occurred_at, job.recording.recorded_at
         return new_interaction(
             session,
             recording_id=job.recording_id,
@@ -170,7 +172,8 @@ class _FileTarget:
             branch=get_or_create_branch(session, self.request.branch),
             channel=self.request.channel,
             language=transcript.language,
-            occurred_at=self.request.occurred_at,
+            occurred_at=given or recorded,
+            time_source="given" if given else "file",
         )
 
     def stored(self, session: Session) -> None:

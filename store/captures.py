@@ -56,6 +56,7 @@ def open_capture_session(
         branch=device.branch,
         channel=mode,
         occurred_at=started_at,
+        time_source="capture",
     )
     capture = CaptureSession(
         device_id=device.id, name=name, mode=mode, customer=owner, interaction=interaction, started_at=started_at

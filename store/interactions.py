@@ -73,7 +73,9 @@ def new_interaction(
     channel: str,
     occurred_at: datetime | None,
     language: str | None = None,
+    time_source: str = "given",
 ) -> Interaction:
+    """An interaction at `occurred_at`, or where that is unknown now (time_source "import")."""
     interaction = Interaction(
         recording_id=recording_id,
         asr_model=asr_model,
@@ -82,6 +84,7 @@ def new_interaction(
         channel=channel,
         language=language,
         occurred_at=occurred_at or utcnow(),
+        time_source=time_source if occurred_at else "import",
     )
     session.add(interaction)
     return interaction

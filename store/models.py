@@ -81,6 +81,7 @@ class Recording(Base):
     duration: Mapped[float | None]
     sample_rate: Mapped[int | None]
     channels: Mapped[int | None]
+    recorded_at: Mapped[datetime | None]  # the file's own creation time, where its metadata has one
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Set when the retention policy (or a deletion request) removed the audio file; rows stay.
     purged_at: Mapped[datetime | None]
@@ -99,6 +100,9 @@ class Interaction(Base):
     channel: Mapped[str] = mapped_column(String(16))
     language: Mapped[str | None] = mapped_column(String(16))
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # Where occurred_at came from: given (manifest, upload, admin), file (its metadata), capture (the
+    # agent's clock), import (none of those: the time it was imported, the last resort).
+    time_source: Mapped[str | None] = mapped_column(String(8))
     # Mean of p(pos) - p(neg) over customer utterances, in [-1, 1]; None when nobody spoke.
     sentiment: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -109,6 +109,7 @@ def store_recording(
         duration=duration,
         sample_rate=info.sample_rate,
         channels=info.channels,
+        recorded_at=info.recorded_at,
     )
     session.add(recording)
     session.flush()

@@ -57,9 +57,13 @@ def white_noise(folder: Path, seconds: float = 20.0, rate: int = 16000) -> Path:
     return write_wav(folder / "white_noise.wav", rng.normal(0, 0.3, int(seconds * rate)), rate)
 
 
-def transcode(source: Path, target: Path, codec: str, rate: int | None = None) -> Path:
-    """Re-encode `source` with PyAV (mp3, flac, aac in m4a, vorbis in ogg, pcm) at an optional rate."""
+def transcode(
+    source: Path, target: Path, codec: str, rate: int | None = None, metadata: dict[str, str] | None = None
+) -> Path:
+    """Re-encode `source` with PyAV (mp3, flac, aac in m4a, vorbis in ogg, pcm) at an optional rate,
+    with container metadata (e.g. the creation_time a phone writes)."""
     with av.open(str(source)) as src, av.open(str(target), "w") as dst:
+        dst.metadata.update(metadata or {})
         in_stream = src.streams.audio[0]
         out_rate = rate or in_stream.rate
         layout = "stereo" if in_stream.channels == 2 else "mono"  # WAVs say "1 channels"; encoders refuse

@@ -31,6 +31,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "channel": ("渠道", "Channel"),
     "created": ("时间", "Created"),
     "occurred": ("发生时间", "Raised"),
+    "import_time": ("未注明录音时间，按导入时间", "no recording time given: import time"),
     "due": ("处理时限", "Due"),
     "contacts": ("反映次数", "Contacts"),
     "history": ("处理记录", "History"),

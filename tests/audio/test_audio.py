@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import resource
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -101,3 +102,19 @@ def test_header_claiming_gigabytes_costs_only_the_real_data(tmp_path: Path) -> N
 def test_audio_over_the_duration_limit_is_refused(tmp_path: Path) -> None:
     with pytest.raises(AudioTooLargeError, match="limit of 2 s"):
         decode_audio(SPEECH, max_seconds=2)
+
+
+@pytest.mark.parametrize(
+    ("creation_time", "expected"),
+    [
+        ("2026-11-28T15:30:00.000000Z", datetime(2026, 11, 28, 15, 30, tzinfo=UTC)),  # what a phone writes
+        ("1970-01-01T00:00:00.000000Z", None),  # a device without a clock
+        (None, None),
+    ],
+)
+def test_a_files_own_creation_time_is_read(
+    tmp_path: Path, creation_time: str | None, expected: datetime | None
+) -> None:
+    metadata = {"creation_time": creation_time} if creation_time else {}
+    m4a = badfiles.transcode(AUDIO / "counter_praise.wav", tmp_path / "visit.m4a", "aac", metadata=metadata)
+    assert probe_audio(m4a).recorded_at == expected

@@ -191,3 +191,26 @@ def test_long_audio_is_refused_at_ingest(services: Services, tmp_path: Path) -> 
     with pytest.raises(AudioTooLargeError, match="over the limit of 60 s"):
         _ingest(services, badfiles.silence(tmp_path, 120), channel="call")
     assert _count(services, Recording) == 0
+
+
+@pytest.mark.whisper
+def test_a_recording_is_dated_as_given_else_by_its_own_time_else_marked_as_import_time(
+    services: Services, tmp_path: Path
+) -> None:
+    phone = {"creation_time": "2026-11-28T15:30:00.000000Z"}
+    m4a = badfiles.transcode(AUDIO / "counter_praise.wav", tmp_path / "visit.m4a", "aac", metadata=phone)
+    given = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    files = {
+        "given": _ingest(services, CALL, channel="call", occurred_at=given).job.id,
+        "file": _ingest(services, m4a, channel="field").job.id,
+        "import": _ingest(services, AUDIO / "counter_inquiry_card.wav", channel="counter").job.id,
+    }
+    assert run_pending(services) == 3
+    with services.db.transaction() as session:
+        dated = {}
+        for expected, job_id in files.items():
+            interaction = session.get(Interaction, session.get(Job, job_id).interaction_id)  # type: ignore[union-attr]
+            dated[expected] = (interaction.time_source, interaction.occurred_at)  # type: ignore[union-attr]
+    assert dated["given"] == ("given", given)
+    assert dated["file"] == ("file", datetime(2026, 11, 28, 15, 30, tzinfo=UTC))
+    assert dated["import"][0] == "import" and datetime.now(UTC) - dated["import"][1] < timedelta(minutes=10)
