@@ -173,6 +173,14 @@ class ComplaintUpdate(BaseModel):
     note: str | None = Field(None, max_length=5000)
 
 
+class InteractionFixIn(BaseModel):
+    customer: str | None = Field(None, max_length=128, description="the customer's id in your CRM")
+    branch: str | None = Field(None, max_length=64, description="branch code")
+    occurred_at: str | None = Field(
+        None, max_length=40, description="when it happened: ISO 8601, or 2026-11-28 23:30 in the display zone"
+    )
+
+
 class InteractionOut(BaseModel):
     id: int
     channel: str

@@ -111,6 +111,17 @@ def case_of_interaction(session: Session, interaction_id: int) -> Complaint | No
     return session.scalars(query).first()
 
 
+def cases_heard_in(session: Session, interaction_id: int) -> list[Complaint]:
+    """Every case first heard in the interaction or with evidence in it, dismissed ones too."""
+    evidence = (
+        select(CaseEvidence.complaint_id)
+        .join(Utterance, Utterance.id == CaseEvidence.utterance_id)
+        .where(Utterance.interaction_id == interaction_id)
+    )
+    query = select(Complaint).where(or_(Complaint.interaction_id == interaction_id, Complaint.id.in_(evidence)))
+    return list(session.scalars(query.order_by(Complaint.id)))
+
+
 def case_of_utterance(session: Session, utterance_id: int) -> Complaint | None:
     query = select(Complaint).join(CaseEvidence).where(CaseEvidence.utterance_id == utterance_id)
     return session.scalars(query).first()
@@ -152,6 +163,13 @@ def _contact_ids(case: Complaint) -> set[int]:
     return {e.utterance.interaction_id for e in case.evidence if e.utterance.interaction_id is not None} | {
         case.interaction_id
     }
+
+
+def redate(case: Complaint, settings: Settings) -> None:
+    """First and last contact again from the times of the interactions its evidence is in (one was corrected)."""
+    times = [e.utterance.interaction.occurred_at for e in case.evidence] or [case.interaction.occurred_at]
+    case.occurred_at, case.last_contact_at = min(times), max(times)
+    set_due(case, settings)
 
 
 def drop_evidence(case: Complaint, utterance_id: int, actor: str | None) -> None:

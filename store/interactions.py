@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.kinds import Role
 from core.settings import Settings
-from store.cases import CaseFinding, file_case
-from store.models import Branch, Customer, Interaction, Job, LiveUtterance, Tag, Utterance, utcnow
+from store.cases import CaseFinding, cases_heard_in, file_case, redate
+from store.models import Branch, CaseEvent, Customer, Interaction, Job, LiveUtterance, Tag, Utterance, utcnow
+from store.repository import get_or_create_branch, get_or_create_customer
 
 # Whose voice the interaction's sentiment is drawn from (staff are never complaints either).
 CUSTOMER_ROLES = (Role.customer, Role.unknown)
@@ -138,6 +139,40 @@ def add_utterances(
     voiced = [u.sentiment for u in interaction.utterances if u.role in CUSTOMER_ROLES and u.sentiment is not None]
     interaction.sentiment = fmean(voiced) if voiced else None
     return stored
+
+
+@dataclass(frozen=True)
+class MetadataFix:
+    """An admin's correction of what an import was told; None leaves that field alone."""
+
+    customer: str | None = None
+    branch: str | None = None
+    occurred_at: datetime | None = None
+
+
+def correct_metadata(session: Session, interaction: Interaction, fix: MetadataFix, settings: Settings) -> list[str]:
+    """Apply the fix to the interaction and to the cases first heard in it (or, for the time, any
+    case with evidence in it); the names of the fields that changed."""
+    changed = []
+    if fix.customer is not None and fix.customer != (interaction.customer and interaction.customer.external_id):
+        interaction.customer = get_or_create_customer(session, fix.customer)
+        changed.append("customer")
+    if fix.branch is not None and fix.branch != (interaction.branch and interaction.branch.code):
+        interaction.branch = get_or_create_branch(session, fix.branch)
+        changed.append("branch")
+    if fix.occurred_at is not None and fix.occurred_at != interaction.occurred_at:
+        interaction.occurred_at, interaction.time_source = fix.occurred_at, "given"
+        changed.append("occurred_at")
+    session.flush()
+    for case in cases_heard_in(session, interaction.id):
+        if case.interaction_id == interaction.id:
+            case.customer, case.branch = interaction.customer, interaction.branch
+        if "occurred_at" in changed:
+            redate(case, settings)
+        if changed:
+            case.events.append(CaseEvent(kind="corrected", detail=", ".join(changed)))
+    session.flush()
+    return changed
 
 
 def mark_live_stored(session: Session, key: str) -> None:

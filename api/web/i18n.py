@@ -92,6 +92,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "reopened": ("重新打开", "reopened"),
     "assigned": ("分配", "assigned"),
     "escalated": ("升级", "escalated"),
+    "corrected": ("信息更正", "details corrected"),
     "status": ("状态变更", "status"),
     "category": ("类别更正", "category corrected"),
     "severity": ("严重程度更正", "severity corrected"),

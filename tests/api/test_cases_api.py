@@ -17,6 +17,7 @@ from store.cases import CaseFinding
 from store.interactions import UtteranceRow, add_utterances, new_interaction
 from store.models import Recording
 from store.repository import get_or_create_branch, get_or_create_customer
+from tests.workspace import add_users, bearer
 
 KEY = {"X-API-Key": "test-key"}
 FEES = UtteranceRow(0.0, 3.0, 0, "customer", "你们乱扣我的手续费", "你们 乱 扣 我 的 手续费")
@@ -91,3 +92,24 @@ def test_a_dismissed_case_leaves_the_dashboard(client: TestClient) -> None:
     assert dismissed.status_code == 200 and dismissed.json()["history"][-1]["kind"] == "status"
     weeks = client.get("/api/v1/dashboard", params={"days": 3660}, headers=KEY).json()["by_week"]
     assert sum(weeks.values()) == 2
+
+
+def test_an_admin_corrects_an_imports_customer_branch_and_time_and_its_case_follows(
+    client: TestClient, services: Services
+) -> None:
+    tokens = add_users(services)
+    case = next(c for c in client.get("/api/v1/complaints", headers=KEY).json()["items"] if c["customer"] == "C1")
+    url = f"/api/v1/interactions/{case['interaction_id']}"
+    fix = {"customer": "C9", "branch": "SH02", "occurred_at": "2026-11-20 10:00"}
+    assert client.patch(url, json=fix, headers=bearer(tokens["manager_a"])).status_code == 403
+    assert client.patch(url, json={"occurred_at": "20/11/2026"}, headers=KEY).status_code in (400, 422)
+    fixed = client.patch(url, json=fix, headers=bearer(tokens["admin"]))
+    assert fixed.status_code == 200, fixed.text
+    assert (fixed.json()["customer"], fixed.json()["branch"], fixed.json()["time_source"]) == ("C9", "SH02", "given")
+    after = client.get(f"/api/v1/complaints/{case['id']}", headers=KEY).json()["complaint"]
+    assert (after["customer"], after["branch"]) == ("C9", "SH02")
+    assert datetime.fromisoformat(after["occurred_at"]) == datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 Shanghai
+    assert datetime.fromisoformat(after["due_at"]) == datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+    assert after["history"][-1]["kind"] == "corrected"
+    assert after["history"][-1]["detail"] == "customer, branch, occurred_at"
+    assert _customers(client, since="2026-11-20", until="2026-11-20") == ["C9"]

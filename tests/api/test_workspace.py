@@ -26,7 +26,7 @@ from api.routes.complaints import _csv_cell
 from pipeline import Services
 from pipeline.alerts import deliver_due
 from store.corrections import labelled_corrections
-from store.models import AuditEntry, Recording, TagCorrection, Utterance, WebhookDelivery, utcnow
+from store.models import AuditEntry, Interaction, Recording, TagCorrection, Utterance, WebhookDelivery, utcnow
 from store.privacy import purge_expired_audio
 from tests.conftest import AUDIO
 from tests.workspace import World, add_users, bearer, import_file
@@ -249,9 +249,8 @@ def test_retention_deletes_audio_and_keeps_redacted_text(world: World, services:
     with services.db.transaction() as session:
         recording = session.scalars(select(Recording)).first()
         assert recording is not None
-        session.execute(
-            update(Recording).where(Recording.id == recording.id).values(created_at=utcnow() - timedelta(days=40))
-        )
+        said = utcnow() - timedelta(days=40)  # the clock runs from when it was recorded, not imported
+        session.execute(update(Interaction).where(Interaction.recording_id == recording.id).values(occurred_at=said))
         key = recording.path
     path = services.audio_store.path(key)
     assert path.exists()
