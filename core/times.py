@@ -22,6 +22,7 @@ ACCEPTED = "ISO 8601 (2026-11-28T23:30:00+08:00), 2026-11-28 23:30[:00], 2026/11
 
 
 def zone(name: str) -> tzinfo:
+    """The time zone of this name (e.g. Asia/Shanghai)."""
     return ZoneInfo(name)
 
 
@@ -57,6 +58,7 @@ def in_zone(moment: datetime, where: tzinfo) -> datetime:
 
 
 def day_start(day: date, where: tzinfo) -> datetime:
+    """Midnight at the start of `day` in `where`."""
     return datetime.combine(day, time(), tzinfo=where)
 
 

@@ -98,10 +98,12 @@ def add_user(
 
 
 def user_count(session: Session) -> int:
+    """How many users there are."""
     return session.scalar(select(func.count()).select_from(User)) or 0
 
 
 def list_users(session: Session) -> list[User]:
+    """Every user, by name."""
     return list(session.scalars(select(User).order_by(User.username)))
 
 

@@ -25,6 +25,7 @@ def live_backlog(session: Session) -> int:
 
 
 def find_live_utterance(session: Session, key: str) -> LiveUtterance | None:
+    """The live utterance received under this idempotency key, if any."""
     return session.scalar(select(LiveUtterance).where(LiveUtterance.key == key))
 
 
@@ -67,6 +68,7 @@ def open_capture_session(
 
 
 def add_live_utterance(session: Session, row: LiveUtterance) -> LiveUtterance:
+    """Record a received live utterance (its key makes a retry a duplicate)."""
     session.add(row)
     session.flush()
     return row

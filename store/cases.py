@@ -123,6 +123,7 @@ def cases_heard_in(session: Session, interaction_id: int) -> list[Complaint]:
 
 
 def case_of_utterance(session: Session, utterance_id: int) -> Complaint | None:
+    """The case an utterance is evidence of, if any."""
     query = select(Complaint).join(CaseEvidence).where(CaseEvidence.utterance_id == utterance_id)
     return session.scalars(query).first()
 

@@ -115,6 +115,7 @@ def record_heartbeat(session: Session, device: Device, beat: Heartbeat) -> Devic
 
 
 def get_device(session: Session, device_id: int) -> Device:
+    """A device by id."""
     device = session.get(Device, device_id)
     if device is None:
         raise NotFoundError("device", device_id)

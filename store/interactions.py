@@ -176,6 +176,7 @@ def correct_metadata(session: Session, interaction: Interaction, fix: MetadataFi
 
 
 def mark_live_stored(session: Session, key: str) -> None:
+    """Mark a live utterance's transcript as stored."""
     session.execute(update(LiveUtterance).where(LiveUtterance.key == key).values(stored_at=utcnow()))
 
 
@@ -194,6 +195,7 @@ class JobEnd:
 
 
 def finish_job(session: Session, job_id: int, end: JobEnd) -> None:
+    """Record how a job ended (a job deleted meanwhile is left alone)."""
     job = session.get(Job, job_id)
     if job is None:
         return

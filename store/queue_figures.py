@@ -28,6 +28,7 @@ class QueueFigures:
 
 
 def queue_figures(session: Session, since: datetime) -> QueueFigures:
+    """Jobs by status and priority, those done since `since`, and failures by kind."""
     counts = session.execute(select(Job.status, Job.priority, func.count()).group_by(Job.status, Job.priority))
     recent = session.execute(
         select(Job.priority, Job.created_at, Job.started_at, Job.finished_at, Recording.duration)

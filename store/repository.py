@@ -227,6 +227,7 @@ def renew_lease(session: Session, job_id: int) -> bool:
 
 
 def find_job(session: Session, job_id: int) -> Job | None:
+    """A job by id; None when there is none."""
     return session.get(Job, job_id)
 
 
@@ -276,6 +277,7 @@ def customer_interactions(session: Session, customer: Customer) -> list[Interact
 
 
 def get_utterance(session: Session, utterance_id: int) -> Utterance:
+    """An utterance by id."""
     utterance = session.get(Utterance, utterance_id)
     if utterance is None:
         raise NotFoundError("utterance", utterance_id)

@@ -27,6 +27,7 @@ Roles = Annotated[str | None, typer.Option("--stereo-roles", help="role per chan
 
 
 def load_settings() -> Settings:
+    """The settings, or exit 2 with what is wrong in them."""
     try:
         return get_settings()
     except Exception as exc:  # pydantic's ValidationError: show it, not a traceback
@@ -43,6 +44,7 @@ def redact_logs() -> None:
 
 
 def open_database(settings: Settings) -> Database:
+    """The configured database, migrated (imported on use: most commands need no database)."""
     from pipeline.services import open_database
 
     return open_database(settings)
@@ -58,5 +60,6 @@ def cli_principal() -> Principal:
 
 
 def fail(exc: KeshengError) -> typer.Exit:
+    """Print the error and give the exit to raise (status 1)."""
     err.print(f"[red]error:[/red] {exc}")
     return typer.Exit(1)
