@@ -113,6 +113,7 @@ class ComplaintOut(BaseModel):
     last_contact_at: datetime
     contacts: int = Field(description="interactions in which the customer raised it")
     due_at: datetime | None = Field(description="to be resolved by (KESHENG_CASE_DUE_DAYS per severity)")
+    overdue_at: datetime | None = Field(description="when it was escalated for passing its due time unresolved")
     created_at: datetime = Field(description="when kesheng filed it")
     updated_at: datetime
     resolved_at: datetime | None
@@ -137,6 +138,7 @@ class ComplaintOut(BaseModel):
             last_contact_at=c.last_contact_at,
             contacts=c.contacts,
             due_at=c.due_at,
+            overdue_at=c.overdue_at,
             created_at=c.created_at,
             updated_at=c.updated_at,
             resolved_at=c.resolved_at,
@@ -168,9 +170,17 @@ class DeletionOut(BaseModel):
 
 
 class ComplaintUpdate(BaseModel):
-    status: str | None = Field(None, description="new | in_review | resolved | dismissed")
-    assignee: str | None = Field(None, description="empty string unassigns")
+    status: str | None = Field(None, description="new | in_review | resolved | dismissed (needs a note: why)")
+    assignee: str | None = Field(None, max_length=128, description="empty string unassigns")
     note: str | None = Field(None, max_length=5000)
+
+
+class BulkUpdate(ComplaintUpdate):
+    ids: list[int] = Field(min_length=1, max_length=500, description="the cases to change")
+
+
+class BulkResult(BaseModel):
+    updated: list[int]
 
 
 class InteractionFixIn(BaseModel):

@@ -1,4 +1,5 @@
-"""Background upkeep beside the API: webhook deliveries every second, audio retention every hour."""
+"""Background upkeep beside the API: webhook deliveries every second, overdue cases every minute, audio
+retention every hour."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ import httpx
 
 from pipeline.alerts import deliver_due
 from pipeline.importer import Services
+from store.cases import escalate_overdue
 from store.privacy import purge_expired_audio
 
 log = logging.getLogger(__name__)
 RETENTION_INTERVAL = 3600.0
+OVERDUE_INTERVAL = 60.0
 
 
 class Housekeeper:
@@ -25,6 +28,7 @@ class Housekeeper:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="kesheng-housekeeping", daemon=True)
         self._last_retention = 0.0
+        self._last_overdue = 0.0
 
     def start(self) -> None:
         """Begin the rounds."""
@@ -41,6 +45,12 @@ class Housekeeper:
             while not self._stop.is_set():
                 try:
                     deliver_due(self.services.db, settings, client)
+                    if time.monotonic() - self._last_overdue > OVERDUE_INTERVAL:
+                        self._last_overdue = time.monotonic()
+                        with self.services.db.transaction() as session:
+                            escalated = escalate_overdue(session, settings)
+                        if escalated:
+                            log.info("escalated %d overdue case(s)", len(escalated))
                     days = settings.audio_retention_days
                     if days and time.monotonic() - self._last_retention > RETENTION_INTERVAL:
                         self._last_retention = time.monotonic()

@@ -12,21 +12,27 @@ from core.settings import Settings
 from store.models import SEVERITIES, Complaint, WebhookDelivery, utcnow
 from store.repository import rows_updated
 
-EVENT = "complaint.flagged"
+EVENT = "complaint.flagged"  # a case opened, or escalated to a higher severity
+OVERDUE = "complaint.overdue"  # a case passed its due time unresolved
 CLAIM_SECONDS = 60.0  # a sender holds a delivery this long; if it dies, another sends it
 
 
-def queue_alert(session: Session, complaint: Complaint, settings: Settings) -> WebhookDelivery | None:
-    """A delivery for a complaint at or above the alert severity, when a webhook is configured."""
-    if not settings.webhook_url or SEVERITIES.index(complaint.severity) < SEVERITIES.index(settings.alert_severity):
+def queue_alert(
+    session: Session, complaint: Complaint, settings: Settings, event: str = EVENT
+) -> WebhookDelivery | None:
+    """A delivery for a case at or above the alert severity (any case that is overdue), when a webhook
+    is configured."""
+    if not settings.webhook_url:
+        return None
+    if event != OVERDUE and SEVERITIES.index(complaint.severity) < SEVERITIES.index(settings.alert_severity):
         return None
     session.flush()  # the complaint's id goes into the payload
     interaction = complaint.interaction
     delivery = WebhookDelivery(
         complaint_id=complaint.id,
-        event=EVENT,
+        event=event,
         payload={
-            "event": EVENT,
+            "event": event,
             "complaint_id": complaint.id,
             "severity": complaint.severity,
             "category": complaint.category,
@@ -34,6 +40,7 @@ def queue_alert(session: Session, complaint: Complaint, settings: Settings) -> W
             "channel": interaction.channel if interaction else None,
             "created_at": (complaint.created_at or utcnow()).isoformat(),
             "text": complaint.text,  # redacted: personal data never leaves in an alert
+            "due_at": complaint.due_at.isoformat() if complaint.due_at else None,
         },
     )
     session.add(delivery)

@@ -13,14 +13,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, selectinload
 
 from core.errors import InvalidRequestError, NotFoundError
 from core.kinds import ComplaintStatus
 from core.settings import Settings
-from store.alerts import queue_alert
+from store.alerts import OVERDUE, queue_alert
 from store.models import (
     COMPLAINT_STATUSES,
     SEVERITIES,
@@ -202,6 +204,25 @@ def set_due(case: Complaint, settings: Settings) -> None:
     """Due to be resolved by its first contact plus its severity's days (no deadline for a severity not named)."""
     days = settings.case_due_days.get(case.severity)
     case.due_at = None if days is None else case.occurred_at + timedelta(days=days)
+    if case.due_at is None or case.due_at > utcnow():
+        case.overdue_at = None  # a later deadline: it may become overdue again, and will be escalated again
+
+
+def escalate_overdue(session: Session, settings: Settings, now: datetime | None = None) -> list[Complaint]:
+    """Open cases past their due time, each escalated once: marked, in its history, and alerted."""
+    now = now or utcnow()
+    overdue = session.scalars(
+        select(Complaint)
+        .where(Complaint.status.in_(OPEN), Complaint.due_at < now, Complaint.overdue_at.is_(None))
+        .order_by(Complaint.due_at)
+        .limit(500)
+    ).all()
+    for case in overdue:
+        case.overdue_at = now
+        case.events.append(CaseEvent(kind="overdue", detail=f"due {case.due_at.isoformat() if case.due_at else ''}"))
+        queue_alert(session, case, settings, OVERDUE)
+    session.flush()
+    return list(overdue)
 
 
 @dataclass(frozen=True)
@@ -218,9 +239,17 @@ class ComplaintFilter:
     offset: int = 0
     intent: str | None = None
     branch_ids: frozenset[int] | None = None  # the caller's scope; None: every branch
+    assignee: str | None = None
+    overdue: bool | None = None  # only cases escalated for passing their due time (False: only the others)
+    sort: str = "occurred"  # occurred (latest first) | due (soonest first) | severity (highest first)
+
+
+SORTS = ("occurred", "due", "severity")
 
 
 def _complaint_query(filters: ComplaintFilter) -> Select[Complaint]:
+    if filters.sort not in SORTS:
+        raise InvalidRequestError(f"sort must be one of {', '.join(SORTS)}")
     if filters.status and filters.status not in COMPLAINT_STATUSES:
         raise InvalidRequestError(f"status must be one of {', '.join(COMPLAINT_STATUSES)}")
     if filters.severity and filters.severity not in SEVERITIES:
@@ -242,6 +271,11 @@ def _complaint_query(filters: ComplaintFilter) -> Select[Complaint]:
         query = query.where(Complaint.category == filters.category)
     if filters.branch:
         query = query.join(Branch, Complaint.branch_id == Branch.id).where(Branch.code == filters.branch)
+    if filters.assignee:
+        query = query.where(Complaint.assignee == filters.assignee)
+    if filters.overdue is not None:
+        flagged = Complaint.overdue_at.is_not(None)
+        query = query.where(flagged if filters.overdue else ~flagged)
     if filters.since:
         query = query.where(Complaint.occurred_at >= filters.since)
     if filters.until:
@@ -271,11 +305,20 @@ def list_complaints(session: Session, filters: ComplaintFilter) -> tuple[list[Co
             selectinload(Complaint.notes),
             selectinload(Complaint.evidence).selectinload(CaseEvidence.utterance),
         )
-        .order_by(Complaint.occurred_at.desc(), Complaint.id.desc())
+        .order_by(*_order(filters.sort))
         .limit(filters.limit)
         .offset(filters.offset)
     )
     return list(rows), total
+
+
+def _order(sort: str) -> tuple[ColumnElement[Any], ...]:
+    if sort == "due":  # soonest deadline first; cases without one last
+        return (Complaint.due_at.is_(None), Complaint.due_at.asc(), Complaint.id.asc())
+    if sort == "severity":
+        rank = sql_case((Complaint.severity == "high", 3), (Complaint.severity == "medium", 2), else_=1)
+        return (rank.desc(), Complaint.occurred_at.desc(), Complaint.id.desc())
+    return (Complaint.occurred_at.desc(), Complaint.id.desc())
 
 
 def get_complaint(session: Session, complaint_id: int) -> Complaint:
@@ -300,7 +343,9 @@ def update_complaint(
     if status is not None:
         if status not in COMPLAINT_STATUSES:
             raise InvalidRequestError(f"status must be one of {', '.join(COMPLAINT_STATUSES)}")
-        set_status(complaint, status, author)
+        if status == ComplaintStatus.dismissed and status != complaint.status and not (note or "").strip():
+            raise InvalidRequestError("dismissing a case needs a reason: give a note")
+        set_status(complaint, status, author, (note or "").strip()[:200] or None)
     if assignee is not None and (assignee or None) != complaint.assignee:
         complaint.events.append(CaseEvent(actor=author, kind="assigned", detail=(assignee or "unassigned")[:500]))
         complaint.assignee = assignee or None

@@ -184,6 +184,7 @@ class Complaint(Base):
     last_contact_at: Mapped[datetime] = mapped_column(default=utcnow)
     contacts: Mapped[int] = mapped_column(default=1)  # interactions in which the customer raised it
     due_at: Mapped[datetime | None] = mapped_column(index=True)  # to be resolved by (KESHENG_CASE_DUE_DAYS)
+    overdue_at: Mapped[datetime | None]  # when it was escalated for passing its due time unresolved
 
     interaction: Mapped[Interaction] = relationship(back_populates="complaints")
     utterance: Mapped[Utterance] = relationship()

@@ -12,7 +12,15 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from api.deps import Reviewer, SessionDep, SettingsDep
-from api.schemas import ComplaintDetail, ComplaintOut, ComplaintPage, ComplaintUpdate, InteractionOut
+from api.schemas import (
+    BulkResult,
+    BulkUpdate,
+    ComplaintDetail,
+    ComplaintOut,
+    ComplaintPage,
+    ComplaintUpdate,
+    InteractionOut,
+)
 from core.errors import InvalidRequestError
 from core.times import parse_bound, zone
 from store.audit import record
@@ -55,6 +63,11 @@ def complaint_filter(
     until: Annotated[str | None, Query(description="raised before a time, or on or before a date")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
+    assignee: Annotated[str | None, Query(description="a user name, or `me`", max_length=128)] = None,
+    overdue: Annotated[bool | None, Query(description="only cases escalated for passing their due time")] = None,
+    sort: Annotated[str, Query(pattern="^(occurred|due|severity)$", description="occurred | due | severity")] = (
+        "occurred"
+    ),
 ) -> ComplaintFilter:
     """The query's filters, always narrowed to the caller's branches."""
     where = zone(settings.display_timezone)
@@ -74,6 +87,9 @@ def complaint_filter(
         offset,
         intent or None,
         caller.branch_ids,
+        caller.username if assignee == "me" else assignee or None,
+        overdue,
+        sort,
     )
 
 
@@ -156,14 +172,21 @@ def complaint_detail(complaint_id: int, session: SessionDep, caller: Reviewer) -
     return ComplaintDetail(complaint=ComplaintOut.of(complaint), interaction=InteractionOut.of(interaction))
 
 
-@router.patch("/{complaint_id}", response_model=ComplaintOut)
-def complaint_update(complaint_id: int, body: ComplaintUpdate, session: SessionDep, caller: Reviewer) -> ComplaintOut:
-    """Assign, move through new → in_review → resolved/dismissed, and add a note."""
-    visible_complaint(session, caller, complaint_id)
+@router.post("/bulk", response_model=BulkResult)
+def complaint_bulk(body: BulkUpdate, session: SessionDep, caller: Reviewer) -> BulkResult:
+    """Assign, move or dismiss many cases at once (all or none: one that is not the caller's refuses all)."""
+    for complaint_id in body.ids:
+        visible_complaint(session, caller, complaint_id)
+    for complaint_id in dict.fromkeys(body.ids):
+        _update(session, caller, complaint_id, body)
+    return BulkResult(updated=list(dict.fromkeys(body.ids)))
+
+
+def _update(session: Session, caller: Principal, complaint_id: int, body: ComplaintUpdate) -> Complaint:
     complaint = update_complaint(
         session, complaint_id, status=body.status, assignee=body.assignee, note=body.note, author=caller.username
     )
-    changed = body.model_dump(exclude_none=True, exclude={"note"})
+    changed = body.model_dump(exclude_none=True, exclude={"note", "ids"})
     record(
         session,
         caller,
@@ -174,4 +197,11 @@ def complaint_update(complaint_id: int, body: ComplaintUpdate, session: SessionD
         **changed,
         note=bool(body.note),
     )
-    return ComplaintOut.of(complaint)
+    return complaint
+
+
+@router.patch("/{complaint_id}", response_model=ComplaintOut)
+def complaint_update(complaint_id: int, body: ComplaintUpdate, session: SessionDep, caller: Reviewer) -> ComplaintOut:
+    """Assign, move through new → in_review → resolved/dismissed, and add a note."""
+    visible_complaint(session, caller, complaint_id)
+    return ComplaintOut.of(_update(session, caller, complaint_id, body))

@@ -31,7 +31,7 @@ from core.times import parse_time, zone
 from nlp.classify import LABELS
 from store.audit import AuditFilter, list_entries, record
 from store.auth import Principal, resolve_token, reviewers_for, revoke_token
-from store.cases import complaint_counts
+from store.cases import SORTS, complaint_counts
 from store.dashboard import build_dashboard
 from store.insights import churn_signals
 from store.models import COMPLAINT_STATUSES
@@ -40,7 +40,8 @@ from store.repository import branch_codes
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
-_FILTERS = ("status", "severity", "branch", "category", "intent", "since", "until")
+EVENT_KINDS = ("opened", "contact", "reopened", "status", "assigned", "escalated", "overdue", "corrected", "category")
+_FILTERS = ("status", "severity", "branch", "category", "intent", "since", "until", "assignee", "overdue", "sort")
 PAGE_SIZE = 100
 
 
@@ -171,6 +172,9 @@ def queue_page(request: Request, session: Session, user: Principal) -> Response:
         intent=q.get("intent"),
         since=_date(q.get("since"), settings),
         until=_date(q.get("until"), settings),
+        assignee="me" if q.get("assignee") == "me" else None,
+        overdue=True if q.get("overdue") == "true" else None,
+        sort=q["sort"] if q.get("sort") in SORTS else "occurred",
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
@@ -226,6 +230,8 @@ def complaint_page(complaint_id: int, request: Request, session: SessionDep, use
         elsewhere=elsewhere,
         labels=LABELS,
         status_labels={s: translator(_lang(request))[1](s) for s in COMPLAINT_STATUSES},
+        event_labels={k: translator(_lang(request))[1](k) for k in EVENT_KINDS},
+        zone=request.app.state.settings.display_timezone,
         reviewers=reviewers_for(session, complaint.branch_id),
     )
 

@@ -11,8 +11,18 @@ import pytest
 from alembic import command
 from sqlalchemy import func, select, text
 
+from core.errors import InvalidRequestError
 from core.settings import Settings
-from store.cases import CaseFinding, case_of_interaction, drop_evidence, file_case, update_complaint
+from store.cases import (
+    CaseFinding,
+    ComplaintFilter,
+    case_of_interaction,
+    drop_evidence,
+    escalate_overdue,
+    file_case,
+    list_complaints,
+    update_complaint,
+)
 from store.db import Database, alembic_config
 from store.interactions import UtteranceRow, add_utterances, new_interaction
 from store.models import CaseEvidence, Complaint, Interaction, Recording, WebhookDelivery
@@ -103,7 +113,9 @@ def test_otherwise_a_new_case_is_opened(
     with db.transaction() as session:
         first = _call(session, DAY, customer=customer or "C-1", sha="a") if customer else _call(session, DAY, None)
         add_utterances(session, first, first.recording_id, [FEES], SETTINGS, finding=CaseFinding("low", "fees", (0,)))
-        update_complaint(session, _cases(session)[0].id, status=status)
+        update_complaint(
+            session, _cases(session)[0].id, status=status, note="不是投诉" if status == "dismissed" else None
+        )
         second = _call(session, DAY + timedelta(days=days), customer="C-1" if customer else None, sha="b")
         finding = CaseFinding("low", category, (0,))
         add_utterances(session, second, second.recording_id, [AGAIN], SETTINGS, finding=finding)
@@ -178,3 +190,60 @@ def test_audio_retention_counts_from_when_it_was_recorded_not_imported(db: Datab
     with db.transaction() as session:
         purged = {name for name, i in ids.items() if session.get(Recording, i).purged_at is not None}  # type: ignore[union-attr]
     assert purged == {"old"}
+
+
+def test_an_overdue_case_is_escalated_once_and_again_only_after_a_new_deadline(db: Database) -> None:
+    long_ago = datetime.now(UTC) - timedelta(days=20)
+    with db.transaction() as session:
+        call = _call(session, long_ago)
+        add_utterances(session, call, call.recording_id, [FEES], SETTINGS, finding=CaseFinding("low", "fees", (0,)))
+        [case] = _cases(session)  # low: due 15 days after it was said, so 5 days ago
+        assert _alerts(session) == 0  # below the alert severity
+        assert escalate_overdue(session, SETTINGS) == [case]
+        assert escalate_overdue(session, SETTINGS) == []  # once
+        assert case.overdue_at is not None and case.events[-1].kind == "overdue"
+        assert _alerts(session) == 1  # an overdue case alerts whatever its severity
+        resolved = _call(session, long_ago, customer="C-2", sha="b")
+        finding = CaseFinding("low", "waiting_time", (0,))
+        add_utterances(session, resolved, resolved.recording_id, [AGAIN], SETTINGS, finding=finding)
+        update_complaint(session, _cases(session)[1].id, status="resolved")
+        assert escalate_overdue(session, SETTINGS) == []  # a resolved case is not overdue
+
+
+def test_dismissing_needs_a_reason_which_the_history_keeps(db: Database) -> None:
+    with db.transaction() as session:
+        call = _call(session, DAY)
+        add_utterances(session, call, call.recording_id, [FEES], SETTINGS, finding=CaseFinding("low", "fees", (0,)))
+        [case] = _cases(session)
+        with pytest.raises(InvalidRequestError, match="reason"):
+            update_complaint(session, case.id, status="dismissed", author="li.wei")
+        update_complaint(session, case.id, status="dismissed", note="客户来电确认不是投诉", author="li.wei")
+        assert case.status == "dismissed" and case.events[-1].detail == "new → dismissed: 客户来电确认不是投诉"
+
+
+def test_the_queue_sorts_by_due_time_or_severity_and_filters_by_assignee_and_overdue(db: Database) -> None:
+    now = datetime.now(UTC)
+    with db.transaction() as session:
+        for sha, days_ago, severity, customer in (
+            ("a", 1, "low", "C-1"),
+            ("b", 5, "high", "C-2"),
+            ("c", 3, "medium", "C-3"),
+        ):
+            call = _call(session, now - timedelta(days=days_ago), customer=customer, sha=sha)
+            finding = CaseFinding(severity, "fees", (0,))
+            add_utterances(session, call, call.recording_id, [FEES], SETTINGS, finding=finding)
+        escalate_overdue(session, SETTINGS)  # the high one: due 2 days after 5 days ago
+        cases = {c.customer.external_id: c for c in _cases(session)}  # type: ignore[union-attr]
+        update_complaint(session, cases["C-3"].id, assignee="li.wei")
+
+        def order(**filters: object) -> list[str]:
+            rows, _total = list_complaints(session, ComplaintFilter(**filters))  # type: ignore[arg-type]
+            return [c.customer.external_id for c in rows]  # type: ignore[union-attr]
+
+        assert order() == ["C-1", "C-3", "C-2"]  # latest raised first
+        assert order(sort="due") == ["C-2", "C-3", "C-1"]  # 3 days ago + 7 comes before 1 day ago + 15
+        assert order(sort="severity") == ["C-2", "C-3", "C-1"]
+        assert order(assignee="li.wei") == ["C-3"] and order(overdue=True) == ["C-2"]
+        assert order(overdue=False) == ["C-1", "C-3"]
+        with pytest.raises(InvalidRequestError):
+            order(sort="customer")

@@ -136,10 +136,14 @@ def test_review_a_complaint_end_to_end(server: Server, browser: object) -> None:
     assert offered == ["", "colleague", "manager_a"]
     page.select_option("#assign-to", "colleague")
     page.wait_for_function("document.getElementById('assignee').textContent === 'colleague'")
+    page.click("#dismiss")  # without a reason it is refused, in the page, before anything is sent
+    assert page.inner_text("#flash") == "驳回需填写原因（备注）"
     page.fill("#note", "已退还手续费")
     page.click("#resolve")
     page.wait_for_function("document.getElementById('complaint-status').dataset.status === 'resolved'")
     assert page.inner_text("#complaint-status") == "已解决"
+    assert "已退还手续费" in page.inner_text("#notes")  # the note shows at once, without a reload
+    assert "→ resolved: 已退还手续费" in page.inner_text("#history").splitlines()[-1]  # and the history line
     stored = server.api.get(f"/api/v1/complaints/{fees['id']}").json()["complaint"]
     assert stored["status"] == "resolved" and stored["notes"][-1] == {
         **stored["notes"][-1],

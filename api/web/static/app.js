@@ -20,12 +20,35 @@
     if (el) { el.textContent = text; el.style.color = bad ? "#c62828" : ""; }
   }
 
+  // Times as the server shows them: YYYY-MM-DD HH:MM in the display zone.
+  function when(iso, zone) {
+    const parts = new Intl.DateTimeFormat("sv-SE", {
+      timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+    }).format(new Date(iso));
+    return parts.slice(0, 16);
+  }
+
+  function fill(list, items, line) {
+    if (!list) return;
+    list.replaceChildren(...items.map((item) => {
+      const li = document.createElement("li");
+      li.textContent = line(item);
+      return li;
+    }));
+  }
+
   const actions = document.querySelector(".actions[data-complaint]");
   if (actions) {
     const id = actions.dataset.complaint;
+    const zone = actions.dataset.zone || "UTC";
     async function update(body, control) {
       const note = document.getElementById("note").value.trim();
       if (note) body.note = note;
+      if (body.status === "dismissed" && !note) {
+        flash(actions.dataset.reasonNeeded, true);  // the server would refuse it too
+        document.getElementById("note").focus();
+        return;
+      }
       control.disabled = true;
       try {
         const complaint = await call("PATCH", `/api/v1/complaints/${id}`, body);
@@ -33,6 +56,13 @@
         status.textContent = JSON.parse(actions.dataset.labels)[complaint.status] || complaint.status;
         status.dataset.status = complaint.status;
         document.getElementById("assignee").textContent = complaint.assignee || "—";
+        // the new note and history lines at once, without a reload
+        fill(document.getElementById("notes"), complaint.notes,
+          (n) => `${n.author || ""} ${when(n.created_at, zone)}: ${n.body}`);
+        const history = document.getElementById("history");
+        const kinds = JSON.parse(history?.dataset.labels || "{}");
+        fill(history, complaint.history,
+          (e) => `${when(e.at, zone)} · ${e.actor || "kesheng"} · ${kinds[e.kind] || e.kind}${e.detail ? ": " + e.detail : ""}`);
         flash("✓");
         document.getElementById("note").value = "";
       } catch (error) {
