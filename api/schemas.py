@@ -104,6 +104,7 @@ class ComplaintOut(BaseModel):
     utterance_id: int = Field(description="its first evidence sentence")
     customer: str | None
     branch: str | None
+    staff: str | None = Field(description="who served the customer where the case was first heard")
     severity: str
     category: str
     status: str
@@ -129,6 +130,7 @@ class ComplaintOut(BaseModel):
             utterance_id=c.utterance_id,
             customer=c.customer.external_id if c.customer else None,
             branch=c.branch.code if c.branch else None,
+            staff=c.interaction.staff,
             severity=c.severity,
             category=c.category,
             status=c.status,
@@ -201,6 +203,7 @@ class InteractionOut(BaseModel):
         description="where occurred_at came from: given, file (its metadata), capture (the agent), "
         "import (unknown: when it was imported)"
     )
+    staff: str | None = Field(description="who served the customer")
     language: str | None
     asr_model: str
     duration: float | None
@@ -217,6 +220,7 @@ class InteractionOut(BaseModel):
             branch=i.branch.code if i.branch else None,
             occurred_at=i.occurred_at,
             time_source=i.time_source,
+            staff=i.staff,
             language=i.language,
             asr_model=i.asr_model,
             duration=i.recording.duration,

@@ -166,6 +166,8 @@ def _upload(client: httpx.Client, item: ImportItem) -> dict:
         data["stereo_roles"] = ",".join(item.request.roles)
     if item.request.occurred_at:
         data["occurred_at"] = item.request.occurred_at.isoformat()
+    if item.request.staff:
+        data["staff"] = item.request.staff
     with item.path.open("rb") as audio:
         response = client.post("/api/v1/recordings", data=data, files={"file": (item.path.name, audio)})
     if response.status_code >= 400:

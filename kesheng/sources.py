@@ -13,7 +13,7 @@ from core.times import parse_time
 from pipeline.params import ImportRequest
 
 AUDIO_SUFFIXES = frozenset({".wav", ".mp3", ".m4a", ".flac", ".ogg", ".opus", ".aac", ".wma", ".amr", ".webm"})
-MANIFEST_COLUMNS = ("path", "customer", "branch", "channel", "stereo_roles", "occurred_at")
+MANIFEST_COLUMNS = ("path", "customer", "branch", "channel", "stereo_roles", "occurred_at", "agent")
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,7 @@ def read_manifest(manifest: Path, defaults: ImportRequest, where: tzinfo = UTC) 
                     roles=roles,
                     occurred_at=occurred or defaults.occurred_at,
                     original_name=path.name,
+                    staff=(row.get("agent") or "").strip()[:128] or defaults.staff,
                 ),
             )
         )

@@ -174,6 +174,7 @@ class _FileTarget:
             language=transcript.language,
             occurred_at=given or recorded,
             time_source="given" if given else "file",
+            staff=self.request.staff,
         )
 
     def stored(self, session: Session) -> None:

@@ -18,6 +18,7 @@ class ImportRequest:
     roles: tuple[str, ...] | None = None  # channel→role; None: the settings' stereo map
     occurred_at: datetime | None = None
     original_name: str | None = None
+    staff: str | None = None  # who served the customer: the call's agent, the counter's staff member
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class JobParams:
             roles=tuple(data["roles"]) if data.get("roles") else None,
             occurred_at=datetime.fromisoformat(occurred) if occurred else None,
             original_name=data.get("original_name"),
+            staff=data.get("staff"),
         )
         live = data.get("live")
         if not live:

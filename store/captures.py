@@ -58,6 +58,7 @@ def open_capture_session(
         channel=mode,
         occurred_at=started_at,
         time_source="capture",
+        staff=device.staff,  # the staff member the counter's device was set up for
     )
     capture = CaptureSession(
         device_id=device.id, name=name, mode=mode, customer=owner, interaction=interaction, started_at=started_at

@@ -37,6 +37,7 @@ class Dashboard:
     sentiment_by_week: dict[str, float]  # mean interaction sentiment per week
     top_keywords: list[tuple[str, int]]
     at_risk: list[AtRisk]
+    by_staff: dict[str, dict[str, float | None]]  # who served the customer → cases raised, interactions, mean sentiment
 
 
 def _week(moment: datetime, where: tzinfo) -> str:
@@ -52,7 +53,7 @@ def build_dashboard(
     complaints_q = (  # cases by when they happened; a dismissed one was judged no complaint
         select(Complaint)
         .where(Complaint.occurred_at >= since, Complaint.status != ComplaintStatus.dismissed)
-        .options(selectinload(Complaint.branch))
+        .options(selectinload(Complaint.branch), selectinload(Complaint.interaction))
     )
     interactions_q = select(Interaction).where(Interaction.occurred_at >= since)
     keywords_q = (
@@ -79,7 +80,26 @@ def build_dashboard(
         sentiment_by_week={w: round(sum(v) / len(v), 3) for w, v in sorted(sentiments.items())},
         top_keywords=Counter(session.scalars(keywords_q)).most_common(15),
         at_risk=_at_risk(session, interactions, branch_ids),
+        by_staff=_by_staff(complaints, interactions),
     )
+
+
+def _by_staff(complaints: list[Complaint], interactions: list[Interaction]) -> dict[str, dict[str, float | None]]:
+    """Per staff member (or call agent): cases first raised with them, interactions, mean customer sentiment."""
+    served: dict[str, list[Interaction]] = defaultdict(list)
+    for interaction in interactions:
+        if interaction.staff:
+            served[interaction.staff].append(interaction)
+    cases = Counter(c.interaction.staff for c in complaints if c.interaction.staff)
+    figures: dict[str, dict[str, float | None]] = {}
+    for staff, theirs in sorted(served.items(), key=lambda item: (-cases[item[0]], item[0])):
+        voiced = [i.sentiment for i in theirs if i.sentiment is not None]
+        figures[staff] = {
+            "cases": cases[staff],
+            "interactions": len(theirs),
+            "sentiment": round(sum(voiced) / len(voiced), 3) if voiced else None,
+        }
+    return figures
 
 
 def _at_risk(session: Session, interactions: list[Interaction], branch_ids: frozenset[int] | None) -> list[AtRisk]:

@@ -75,6 +75,7 @@ def new_interaction(
     occurred_at: datetime | None,
     language: str | None = None,
     time_source: str = "given",
+    staff: str | None = None,
 ) -> Interaction:
     """An interaction at `occurred_at`, or where that is unknown now (time_source "import")."""
     interaction = Interaction(
@@ -86,6 +87,7 @@ def new_interaction(
         language=language,
         occurred_at=occurred_at or utcnow(),
         time_source=time_source if occurred_at else "import",
+        staff=staff,
     )
     session.add(interaction)
     return interaction

@@ -103,6 +103,7 @@ class Interaction(Base):
     # Where occurred_at came from: given (manifest, upload, admin), file (its metadata), capture (the
     # agent's clock), import (none of those: the time it was imported, the last resort).
     time_source: Mapped[str | None] = mapped_column(String(8))
+    staff: Mapped[str | None] = mapped_column(String(128), index=True)  # who served the customer
     # Mean of p(pos) - p(neg) over customer utterances, in [-1, 1]; None when nobody spoke.
     sentiment: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -44,8 +44,8 @@ def test_until_a_date_includes_that_whole_day_where_the_managers_are() -> None:
 def test_a_manifest_row_with_a_bad_date_fails_alone(tmp_path: Path) -> None:
     manifest = tmp_path / "calls.csv"
     manifest.write_text(
-        "path,customer,occurred_at\n"
-        "a.wav,C1,2026-11-28 23:30\n"
+        "path,customer,occurred_at,agent\n"
+        "a.wav,C1,2026-11-28 23:30,工号1024\n"
         "b.wav,C2,28/11/2026\n"
         "c.wav,C3,2026-10-15T09:00:00+08:00\n"
         "d.wav,C4,\n",
@@ -56,5 +56,6 @@ def test_a_manifest_row_with_a_bad_date_fails_alone(tmp_path: Path) -> None:
     assert [i.error is None for i in items] == [True, False, True, True]
     assert items[1].error is not None and "calls.csv:3" in items[1].error and "accepted: ISO 8601" in items[1].error
     assert items[0].request.occurred_at == datetime(2026, 11, 28, 15, 30, tzinfo=UTC)
+    assert items[0].request.staff == "工号1024" and items[2].request.staff is None  # the call's agent
     assert items[2].request.occurred_at == datetime(2026, 10, 15, 1, 0, tzinfo=UTC)
     assert items[3].request.occurred_at is None and items[3].request.customer == "C4"

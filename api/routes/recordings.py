@@ -37,6 +37,7 @@ async def upload_recording(
     branch: Annotated[str | None, Form(description="branch code", max_length=64)] = None,
     channel: Annotated[str, Form(pattern=one_of(Channel))] = "call",
     stereo_roles: Annotated[str | None, Form(description="role per channel, e.g. staff,customer")] = None,
+    staff: Annotated[str | None, Form(description="who served the customer (the call's agent)", max_length=128)] = None,
     occurred_at: Annotated[
         str | None,
         Form(
@@ -60,6 +61,7 @@ async def upload_recording(
             roles=roles,
             occurred_at=when,
             original_name=name,
+            staff=staff or None,
         )
         result = await run_in_threadpool(
             ingest_file, session, services.audio_store, tmp, req, services.asr_name, settings

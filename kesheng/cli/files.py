@@ -173,6 +173,7 @@ def _case_json(c: Complaint) -> dict[str, object]:
         "id": c.id,
         "customer": c.customer.external_id if c.customer else None,
         "branch": c.branch.code if c.branch else None,
+        "staff": c.interaction.staff,
         "severity": c.severity,
         "category": c.category,
         "status": c.status,

@@ -27,7 +27,7 @@ EARLY_ON_29TH = datetime(2026, 11, 28, 16, 30, tzinfo=UTC)
 MONDAY_MORNING = datetime(2026, 11, 29, 16, 30, tzinfo=UTC)
 
 
-def _case(services: Services, when: datetime, customer: str, category: str = "fees") -> None:
+def _case(services: Services, when: datetime, customer: str, category: str = "fees", staff: str | None = None) -> None:
     with services.db.transaction() as session:
         recording = Recording(sha256=f"{customer}{when.isoformat()}".ljust(64, "0")[:64], path="x", size_bytes=1)
         session.add(recording)
@@ -40,6 +40,7 @@ def _case(services: Services, when: datetime, customer: str, category: str = "fe
             branch=get_or_create_branch(session, "BJ01"),
             channel="call",
             occurred_at=when,
+            staff=staff,
         )
         finding = CaseFinding("medium", category, (0,))
         add_utterances(session, call, recording.id, [FEES], services.settings, finding=finding)
@@ -47,8 +48,12 @@ def _case(services: Services, when: datetime, customer: str, category: str = "fe
 
 @pytest.fixture
 def client(services: Services) -> Iterator[TestClient]:
-    for when, customer in ((LATE_ON_28TH, "C1"), (EARLY_ON_29TH, "C2"), (MONDAY_MORNING, "C3")):
-        _case(services, when, customer)
+    for when, customer, agent in (
+        (LATE_ON_28TH, "C1", "李"),
+        (EARLY_ON_29TH, "C2", "李"),
+        (MONDAY_MORNING, "C3", "张"),
+    ):
+        _case(services, when, customer, staff=agent)
     with TestClient(create_app(services.settings, services=services, run_workers=False)) as test_client:
         yield test_client
 
@@ -84,6 +89,14 @@ def test_a_case_is_listed_by_when_it_was_said_with_its_due_time(client: TestClie
 def test_dashboard_weeks_are_the_display_zones(client: TestClient) -> None:
     weeks = client.get("/api/v1/dashboard", params={"days": 3660}, headers=KEY).json()["by_week"]
     assert weeks == {"2026-11-23": 2, "2026-11-30": 1}  # Monday 00:30 in Shanghai is in the new week
+
+
+def test_cases_and_sentiment_per_staff_member(client: TestClient) -> None:
+    by_staff = client.get("/api/v1/dashboard", params={"days": 3660}, headers=KEY).json()["by_staff"]
+    assert {name: (f["cases"], f["interactions"]) for name, f in by_staff.items()} == {"李": (2, 2), "张": (1, 1)}
+    assert list(by_staff) == ["李", "张"]  # most cases first
+    items = client.get("/api/v1/complaints", headers=KEY).json()["items"]
+    assert {c["customer"]: c["staff"] for c in items} == {"C1": "李", "C2": "李", "C3": "张"}
 
 
 def test_a_dismissed_case_leaves_the_dashboard(client: TestClient) -> None:
