@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from core.errors import (
     AudioError,
@@ -57,12 +57,22 @@ def install(app: FastAPI) -> None:
         return JSONResponse({"detail": errors, "error": "RequestValidationError"}, status_code=422)
 
     @app.exception_handler(KeshengError)
-    async def _handle(_request: Request, exc: KeshengError) -> JSONResponse:
+    async def _handle(request: Request, exc: KeshengError) -> Response:
         # AudioError messages name a server-side path; clients only need the reason.
         message = exc.reason if isinstance(exc, AudioError) else str(exc)
+        if _wants_page(request):  # a person in the workspace, not a program: a page in their language
+            from api.web.pages import error_page
+
+            return error_page(request, status_for(exc), message)
         headers = {"Retry-After": str(round(exc.retry_after))} if isinstance(exc, BusyError) else None
         if isinstance(exc, NotAuthenticatedError):
             headers = {"WWW-Authenticate": "Bearer"}
         return JSONResponse(
             {"detail": message, "error": exc.__class__.__name__}, status_code=status_for(exc), headers=headers
         )
+
+
+def _wants_page(request: Request) -> bool:
+    """A browser asking for a workspace page (not the API, health checks or static files)."""
+    api = request.url.path.startswith(("/api/", "/healthz", "/readyz", "/metrics", "/static/", "/docs", "/openapi"))
+    return not api and "text/html" in request.headers.get("accept", "")

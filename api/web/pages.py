@@ -23,6 +23,7 @@ from api.routes.auth import sign_in
 from api.routes.complaints import complaint_filter, read_complaint, read_complaints
 from api.routes.customers import read_customer
 from api.routes.search import read_search
+from api.schemas import DeviceOut
 from api.web.charts import bar_chart, line_chart
 from api.web.i18n import LANG_COOKIE, LANGUAGES, translator
 from core.errors import AccessError, NotAuthenticatedError
@@ -33,6 +34,7 @@ from store.audit import AuditFilter, list_entries, record
 from store.auth import Principal, resolve_token, reviewers_for, revoke_token
 from store.cases import SORTS, complaint_counts
 from store.dashboard import build_dashboard
+from store.devices import list_devices
 from store.insights import churn_signals
 from store.models import COMPLAINT_STATUSES
 from store.repository import branch_codes
@@ -104,7 +106,8 @@ def render(request: Request, name: str, user: Principal | None, status: int = 20
 def _gate(request: Request, user: Principal | None, permission: str) -> Response | None:
     """Login page for strangers, a 403 page for roles without the permission, None to go on."""
     if user is None:
-        return render(request, "login.html", None, status=401, next=request.url.path)
+        asked = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return render(request, "login.html", None, status=401, next=asked)
     if not user.may(permission):
         return render(request, "home.html", user, status=403)
     return None
@@ -129,14 +132,39 @@ def login_form(
     settings: SettingsDep,
     username: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    """The login form: the cookie and a redirect home, or the form again with one message."""
-    response = RedirectResponse("/", status_code=303)
+    """The login form: the cookie and a redirect to the page asked for (or home), or the form again."""
+    response = RedirectResponse(_same_site(next), status_code=303)
     try:
         sign_in(session, settings, response, username, password)
     except AccessError:
-        return render(request, "login.html", None, status=401, error=True, username=username)
+        return render(request, "login.html", None, status=401, error=True, username=username, next=next)
     return response
+
+
+def _same_site(path: str) -> str:
+    """A path on this site to go back to after sign-in; anything else (another site) is home."""
+    if path.startswith("/") and not path.startswith("//") and "\\" not in path and "\n" not in path:
+        return path
+    return "/"
+
+
+def error_page(request: Request, status: int, detail: str) -> Response:
+    """An error as a page in the UI's language, for a browser that asked for a page, not the API."""
+    heading = f"error_{status}" if status in ERROR_PAGES else "error_500"
+    return render(request, "error.html", None, status=status, code=status, heading=heading, detail=detail)
+
+
+ERROR_PAGES = (400, 401, 403, 404, 409, 410, 413, 422, 503)
+
+
+@router.get("/devices", response_class=HTMLResponse)
+def devices_page(request: Request, session: SessionDep, user: WebUser) -> Response:
+    """Admins: every capture device's health, spool backlog, last contact and input level."""
+    if (gate := _gate(request, user, "devices")) is not None:
+        return gate
+    return render(request, "devices.html", user, devices=[DeviceOut.of(d) for d in list_devices(session)])
 
 
 @router.post("/logout")
