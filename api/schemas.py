@@ -329,10 +329,19 @@ class ChurnOut(BaseModel):
     trend_slope: float | None
 
 
+class ValueFixIn(BaseModel):
+    value_tier: str | None = Field(None, max_length=32, description="high | medium | low; empty clears the override")
+    lifecycle_stage: str | None = Field(
+        None, max_length=32, description="prospect | active | loyal | churned; empty clears the override"
+    )
+
+
 class TimelineOut(BaseModel):
     customer: str
-    value_tier: str | None
-    lifecycle_stage: str | None
+    value_tier: str | None = Field(description="high | medium | low: a reviewer's, else from purchases (RFM)")
+    lifecycle_stage: str | None = Field(description="prospect 潜在 | active 现有 | loyal 忠诚 | churned 流失")
+    rfm: dict[str, int | None] = Field(description="recency, frequency and monetary scores, 1-5 (none: no purchases)")
+    overridden: list[str] = Field(description="which of value_tier and lifecycle_stage a reviewer set")
     channels: dict[str, int]
     interactions: list[TimelineEntry]
     sentiment_trend: list[TrendPoint]

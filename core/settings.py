@@ -148,6 +148,9 @@ class Settings(BaseSettings):
         description="a customer's complaint in the same category this many days from their open or resolved case "
         "joins it (reopening it) instead of starting another; 0: never",
     )
+    churn_days: float = Field(
+        180.0, gt=0, description="a customer with no purchase for this many days is in the churned (流失) stage"
+    )
     case_due_days: dict[str, float] = Field(
         {"high": 2.0, "medium": 7.0, "low": 15.0},
         description="days from the first contact by which a case of each severity is due to be resolved "

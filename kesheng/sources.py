@@ -11,6 +11,7 @@ from core.errors import ConfigError, InvalidRequestError
 from core.settings import parse_roles
 from core.times import parse_time
 from pipeline.params import ImportRequest
+from store.customer_value import PurchaseRow
 
 AUDIO_SUFFIXES = frozenset({".wav", ".mp3", ".m4a", ".flac", ".ogg", ".opus", ".aac", ".wma", ".amr", ".webm"})
 MANIFEST_COLUMNS = ("path", "customer", "branch", "channel", "stereo_roles", "occurred_at", "agent")
@@ -85,3 +86,37 @@ def read_manifest(manifest: Path, defaults: ImportRequest, where: tzinfo = UTC) 
             )
         )
     return items
+
+
+PURCHASE_COLUMNS = ("customer", "occurred_at", "amount", "id")
+
+
+def read_purchases(path: Path, where: tzinfo = UTC) -> tuple[list[PurchaseRow], list[str]]:
+    """Purchases from a CSV (customer, occurred_at, amount, optional id), and what was wrong with the
+    rows that could not be read (each names its line)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as src:
+            reader = csv.DictReader(src)
+            missing = [c for c in PURCHASE_COLUMNS[:3] if c not in (reader.fieldnames or [])]
+            if missing:
+                raise InvalidRequestError(
+                    f"{path}: needs the columns {', '.join(PURCHASE_COLUMNS)} (missing: {', '.join(missing)})"
+                )
+            lines = list(reader)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InvalidRequestError(f"{path}: cannot read it: {exc}") from exc
+    rows, problems = [], []
+    for line, row in enumerate(lines, start=2):
+        try:
+            customer = (row.get("customer") or "").strip()
+            if not customer:
+                raise ValueError("no customer")
+            amount = float((row.get("amount") or "").replace(",", ""))
+            if amount != amount or abs(amount) > 1e12:  # NaN or absurd
+                raise ValueError(f"amount {row.get('amount')!r}")
+            when = parse_time(row.get("occurred_at") or "", where)
+        except ValueError as exc:
+            problems.append(f"{path.name}:{line}: {exc}")
+            continue
+        rows.append(PurchaseRow(customer[:128], when, amount, (row.get("id") or "").strip()[:128] or None))
+    return rows, problems

@@ -31,6 +31,7 @@ from store.models import (
     CaseEvidence,
     Complaint,
     ComplaintNote,
+    Customer,
     Interaction,
     Tag,
     Utterance,
@@ -241,10 +242,10 @@ class ComplaintFilter:
     branch_ids: frozenset[int] | None = None  # the caller's scope; None: every branch
     assignee: str | None = None
     overdue: bool | None = None  # only cases escalated for passing their due time (False: only the others)
-    sort: str = "occurred"  # occurred (latest first) | due (soonest first) | severity (highest first)
+    sort: str = "occurred"  # occurred (latest first) | due (soonest first) | severity | priority (see _order)
 
 
-SORTS = ("occurred", "due", "severity")
+SORTS = ("occurred", "due", "severity", "priority")
 
 
 def _complaint_query(filters: ComplaintFilter) -> Select[Complaint]:
@@ -318,6 +319,16 @@ def _order(sort: str) -> tuple[ColumnElement[Any], ...]:
     if sort == "severity":
         rank = sql_case((Complaint.severity == "high", 3), (Complaint.severity == "medium", 2), else_=1)
         return (rank.desc(), Complaint.occurred_at.desc(), Complaint.id.desc())
+    if sort == "priority":  # severity first, then the customer's value: a high-value customer's problem leads
+        rank = sql_case((Complaint.severity == "high", 30), (Complaint.severity == "medium", 20), else_=10)
+        value = sql_case(
+            (Customer.value_tier == "high", 3),
+            (Customer.value_tier == "medium", 2),
+            (Customer.value_tier == "low", 1),
+            else_=0,
+        )
+        worth = select(value).where(Customer.id == Complaint.customer_id).scalar_subquery()
+        return ((rank + func.coalesce(worth, 0)).desc(), Complaint.due_at.asc(), Complaint.id.asc())
     return (Complaint.occurred_at.desc(), Complaint.id.desc())
 
 

@@ -61,12 +61,36 @@ class Customer(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str] = mapped_column(String(128), unique=True)
-    # Value tier and lifecycle stage come from the CRM; kept here so reviews can filter by them.
+    # Value tier and lifecycle stage as they stand: a reviewer's override, else scored from purchases
+    # (store/rfm.py); the override is kept through rescoring.
     value_tier: Mapped[str | None] = mapped_column(String(32))
     lifecycle_stage: Mapped[str | None] = mapped_column(String(32))
+    rfm_r: Mapped[int | None]
+    rfm_f: Mapped[int | None]
+    rfm_m: Mapped[int | None]
+    value_tier_override: Mapped[str | None] = mapped_column(String(32))
+    lifecycle_override: Mapped[str | None] = mapped_column(String(32))
+    scored_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     interactions: Mapped[list[Interaction]] = relationship(back_populates="customer")
+
+
+class Purchase(Base):
+    """A customer's transaction, from a CSV or a CRM, for their value and lifecycle (store/rfm.py)."""
+
+    __tablename__ = "purchases"
+    # The same transaction read twice (a re-imported file, a CRM sync) is stored once.
+    __table_args__ = (UniqueConstraint("source", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    occurred_at: Mapped[datetime]
+    amount: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(16))  # csv | zoho | fxiaoke
+    external_id: Mapped[str] = mapped_column(String(128))
+
+    customer: Mapped[Customer] = relationship()
 
 
 class Recording(Base):

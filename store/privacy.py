@@ -27,6 +27,7 @@ from store.models import (
     Interaction,
     Job,
     LiveUtterance,
+    Purchase,
     Recording,
     Tag,
     TagCorrection,
@@ -135,6 +136,7 @@ def delete_customer(session: Session, external_id: str, who: Principal) -> tuple
     session.execute(delete(Job).where(Job.recording_id.in_(doomed)))
     keys = list(session.scalars(select(Recording.path).where(Recording.id.in_(doomed))))
     session.execute(delete(Recording).where(Recording.id.in_(doomed)))
+    session.execute(delete(Purchase).where(Purchase.customer_id == customer.id))
     session.execute(delete(Customer).where(Customer.id == customer.id))
     report = DeletionReport(counts.interactions, counts.utterances, counts.complaints, len(doomed))
     record(session, who, "customer.delete", "customer", customer.id, None, **report.__dict__)

@@ -65,9 +65,13 @@ def complaint_filter(
     offset: Annotated[int, Query(ge=0)] = 0,
     assignee: Annotated[str | None, Query(description="a user name, or `me`", max_length=128)] = None,
     overdue: Annotated[bool | None, Query(description="only cases escalated for passing their due time")] = None,
-    sort: Annotated[str, Query(pattern="^(occurred|due|severity)$", description="occurred | due | severity")] = (
-        "occurred"
-    ),
+    sort: Annotated[
+        str,
+        Query(
+            pattern="^(occurred|due|severity|priority)$",
+            description="occurred | due | severity | priority (severity, then the customer's value)",
+        ),
+    ] = "occurred",
 ) -> ComplaintFilter:
     """The query's filters, always narrowed to the caller's branches."""
     where = zone(settings.display_timezone)

@@ -6,10 +6,11 @@ from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
 from api.deps import Admin, Reviewer, ServicesDep, SessionDep
-from api.schemas import ChurnOut, DeletionOut, TimelineEntry, TimelineOut, TrendPoint
+from api.schemas import ChurnOut, DeletionOut, TimelineEntry, TimelineOut, TrendPoint, ValueFixIn
 from core.errors import NotFoundError
 from store.audit import record
 from store.auth import Principal
+from store.customer_value import override
 from store.insights import churn_signals
 from store.models import SEVERITIES, Customer, Interaction
 from store.privacy import delete_customer
@@ -36,6 +37,17 @@ def delete_customer_data(external_id: str, session: SessionDep, services: Servic
     for key in keys:
         services.audio_store.delete(key)
     return DeletionOut(**report.__dict__)
+
+
+@router.patch("/{external_id}", response_model=TimelineOut)
+def customer_value_fix(external_id: str, body: ValueFixIn, session: SessionDep, caller: Reviewer) -> TimelineOut:
+    """Set a customer's value tier or lifecycle stage by hand; kept through rescoring ("" gives it back
+    to the scores)."""
+    customer, _interactions = read_customer(session, caller, external_id)
+    override(customer, body.value_tier, body.lifecycle_stage)
+    record(session, caller, "customer.update", "customer", customer.id, None, **body.model_dump(exclude_none=True))
+    session.flush()
+    return customer_timeline(external_id, session, caller)
 
 
 @router.get("/{external_id}/timeline", response_model=TimelineOut)
@@ -66,6 +78,15 @@ def customer_timeline(external_id: str, session: SessionDep, caller: Reviewer) -
         customer=customer.external_id,
         value_tier=customer.value_tier,
         lifecycle_stage=customer.lifecycle_stage,
+        rfm={"r": customer.rfm_r, "f": customer.rfm_f, "m": customer.rfm_m},
+        overridden=[
+            name
+            for name, value in (
+                ("value_tier", customer.value_tier_override),
+                ("lifecycle_stage", customer.lifecycle_override),
+            )
+            if value
+        ],
         channels=dict(Counter(i.channel for i in interactions)),
         interactions=entries,
         sentiment_trend=trend,

@@ -202,7 +202,7 @@ def queue_page(request: Request, session: Session, user: Principal) -> Response:
         until=_date(q.get("until"), settings),
         assignee="me" if q.get("assignee") == "me" else None,
         overdue=True if q.get("overdue") == "true" else None,
-        sort=q["sort"] if q.get("sort") in SORTS else "occurred",
+        sort=q["sort"] if q.get("sort") in SORTS else "occurred",  # priority: severity, then customer value
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )

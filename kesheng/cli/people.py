@@ -1,7 +1,8 @@
-"""People and places: `kesheng users` and `kesheng branches`."""
+"""People and places: `kesheng users`, `kesheng branches` and `kesheng customers`."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,6 +15,8 @@ users_app = typer.Typer(help="People who sign in: roles, branches, API tokens.",
 app.add_typer(users_app, name="users")
 branches_app = typer.Typer(help="Branches and the regions managers can be scoped to.", no_args_is_help=True)
 app.add_typer(branches_app, name="branches")
+customers_app = typer.Typer(help="Customers' purchases, value tier and lifecycle stage.", no_args_is_help=True)
+app.add_typer(customers_app, name="customers")
 
 
 @users_app.command("add")
@@ -89,3 +92,39 @@ def users_list() -> None:
         for user in list_users(session):
             table.add_row(user.username, user.role, ", ".join(scope_names(user)) or "all", str(user.active))
     out.print(table)
+
+
+@customers_app.command("import")
+def customers_import(
+    csv_file: Annotated[Path, typer.Argument(help="CSV: customer, occurred_at, amount, and optionally id")],
+) -> None:
+    """Add purchases (a row read before is skipped), then score every customer's value and stage."""
+    from core.times import zone
+    from kesheng.sources import read_purchases
+    from store.customer_value import add_purchases, rescore
+
+    settings = load_settings()
+    try:
+        rows, problems = read_purchases(csv_file, zone(settings.display_timezone))
+    except KeshengError as exc:
+        raise fail(exc) from exc
+    for problem in problems:
+        err.print(f"[yellow]skipped[/yellow] {problem}")
+    db = open_database(settings)
+    with db.transaction() as session:
+        added = add_purchases(session, rows)
+        scored = rescore(session, churn_days=settings.churn_days)
+    out.print(f"{added} new purchase(s) of {len(rows)}; {scored} customer(s) scored; {len(problems)} row(s) skipped")
+    if problems:
+        raise typer.Exit(1)
+
+
+@customers_app.command("score")
+def customers_score() -> None:
+    """Score every customer's value tier and lifecycle stage again (recency changes with time)."""
+    from store.customer_value import rescore
+
+    settings = load_settings()
+    with open_database(settings).transaction() as session:
+        scored = rescore(session, churn_days=settings.churn_days)
+    out.print(f"{scored} customer(s) scored")

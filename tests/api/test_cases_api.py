@@ -155,3 +155,17 @@ def test_bulk_assign_and_dismiss_and_the_cases_assigned_to_me(client: TestClient
     by_due = client.get("/api/v1/complaints", params={"sort": "due"}, headers=KEY).json()["items"]
     assert [c["due_at"] for c in by_due] == sorted(c["due_at"] for c in by_due)
     assert client.get("/api/v1/complaints", params={"sort": "customer"}, headers=KEY).status_code == 422
+
+
+def test_a_high_value_customers_case_leads_by_priority_and_reviewers_set_value_by_hand(client: TestClient) -> None:
+    fixed = client.patch("/api/v1/customers/C1", json={"value_tier": "high", "lifecycle_stage": "loyal"}, headers=KEY)
+    assert fixed.status_code == 200, fixed.text
+    body = fixed.json()
+    assert (body["value_tier"], body["lifecycle_stage"]) == ("high", "loyal")
+    assert body["overridden"] == ["value_tier", "lifecycle_stage"] and body["rfm"] == {"r": None, "f": None, "m": None}
+    assert client.patch("/api/v1/customers/C1", json={"value_tier": "gold"}, headers=KEY).status_code in (400, 422)
+    order = [
+        c["customer"]
+        for c in client.get("/api/v1/complaints", params={"sort": "priority"}, headers=KEY).json()["items"]
+    ]
+    assert order[0] == "C1"  # same severity everywhere: the high-value customer first

@@ -142,7 +142,7 @@ def test_complaint_filters_and_updates(db: Database) -> None:
         )
         assert updated.resolved_at is not None
         assert [(e.actor, e.kind, e.detail) for e in updated.events] == [
-            ("li.wei", "status", "new → resolved"),
+            ("li.wei", "status", "new → resolved: 已退费"),
             ("li.wei", "assigned", "li.wei"),
         ]
     with db.transaction() as session:
