@@ -142,6 +142,13 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(8, ge=1, description="tries before a webhook delivery is marked failed")
     webhook_backoff_seconds: float = Field(5.0, gt=0, description="first retry delay; doubles each try, max 1 h")
     alert_severity: str = Field("high", description="complaints at or above this severity raise a webhook alert")
+    wecom_webhook_url: str | None = Field(
+        None, description="a 企业微信 group robot (https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...) for alerts"
+    )
+    dingtalk_webhook_url: str | None = Field(
+        None, description="a 钉钉 group robot (https://oapi.dingtalk.com/robot/send?access_token=...) for alerts"
+    )
+    dingtalk_secret: str | None = Field(None, description="the 钉钉 robot's 加签 secret (SEC...), when it has one")
     case_reopen_days: float = Field(
         30.0,
         ge=0,

@@ -22,29 +22,42 @@ def queue_alert(
 ) -> WebhookDelivery | None:
     """A delivery for a case at or above the alert severity (any case that is overdue), when a webhook
     is configured."""
-    if not settings.webhook_url:
+    targets = alert_targets(settings)
+    if not targets:
         return None
     if event != OVERDUE and SEVERITIES.index(complaint.severity) < SEVERITIES.index(settings.alert_severity):
         return None
     session.flush()  # the complaint's id goes into the payload
     interaction = complaint.interaction
-    delivery = WebhookDelivery(
-        complaint_id=complaint.id,
-        event=event,
-        payload={
-            "event": event,
-            "complaint_id": complaint.id,
-            "severity": complaint.severity,
-            "category": complaint.category,
-            "branch": complaint.branch.code if complaint.branch else None,
-            "channel": interaction.channel if interaction else None,
-            "created_at": (complaint.created_at or utcnow()).isoformat(),
-            "text": complaint.text,  # redacted: personal data never leaves in an alert
-            "due_at": complaint.due_at.isoformat() if complaint.due_at else None,
-        },
-    )
-    session.add(delivery)
-    return delivery
+    payload = {
+        "event": event,
+        "complaint_id": complaint.id,
+        "severity": complaint.severity,
+        "category": complaint.category,
+        "branch": complaint.branch.code if complaint.branch else None,
+        "channel": interaction.channel if interaction else None,
+        "created_at": (complaint.created_at or utcnow()).isoformat(),
+        "text": complaint.text,  # redacted: personal data never leaves in an alert
+        "due_at": complaint.due_at.isoformat() if complaint.due_at else None,
+    }
+    deliveries = [
+        WebhookDelivery(complaint_id=complaint.id, event=event, target=target, payload=payload) for target in targets
+    ]
+    session.add_all(deliveries)
+    return deliveries[0]
+
+
+def alert_targets(settings: Settings) -> list[str]:
+    """Where alerts go: the signed webhook and the group robots that are configured."""
+    return [
+        target
+        for target, url in (
+            ("webhook", settings.webhook_url),
+            ("wecom", settings.wecom_webhook_url),
+            ("dingtalk", settings.dingtalk_webhook_url),
+        )
+        if url
+    ]
 
 
 def claim_due(session: Session, now: datetime, limit: int = 20) -> list[WebhookDelivery]:

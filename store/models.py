@@ -450,6 +450,7 @@ class WebhookDelivery(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id", ondelete="SET NULL"))
     event: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(16), default="webhook")  # webhook | wecom | dingtalk
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | delivered | failed
     attempts: Mapped[int] = mapped_column(default=0)
