@@ -325,8 +325,11 @@ class ChurnOut(BaseModel):
     risk: float = Field(description="0..1")
     cancel_intent: bool
     falling_sentiment: bool
-    complaints: int
+    complaints: int = Field(description="cases raised (dismissed ones left out)")
     trend_slope: float | None
+    open_cases: int
+    days_since_purchase: float | None = Field(description="none: no purchases known")
+    falling_purchases: bool = Field(description="the last quarter below half the pace of the nine months before")
 
 
 class ValueFixIn(BaseModel):

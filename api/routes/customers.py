@@ -96,5 +96,8 @@ def customer_timeline(external_id: str, session: SessionDep, caller: Reviewer) -
             falling_sentiment=signals.falling_sentiment,
             complaints=signals.complaints,
             trend_slope=signals.trend_slope,
+            open_cases=signals.open_cases,
+            days_since_purchase=signals.days_since_purchase,
+            falling_purchases=signals.falling_purchases,
         ),
     )

@@ -81,3 +81,22 @@ def test_customers_import_command(tmp_path: Path, model_cache: Path) -> None:
     refused = invoke(["customers", "import", str(tmp_path / "bad.csv")], env)
     assert refused.returncode == 1 and "needs the columns" in refused.stderr
     assert invoke(["customers", "score"], env).returncode == 0
+
+
+def test_the_risk_of_leaving_counts_open_cases_and_purchases_gone_quiet(db: Database) -> None:
+    from store.insights import churn_signals, combined_risk
+    from store.repository import customer_interactions
+
+    monthly = [PurchaseRow("C-quiet", NOW - timedelta(days=130 + 30 * k), 200.0) for k in range(8)]
+    steady = [PurchaseRow("C-steady", NOW - timedelta(days=5 + 30 * k), 200.0) for k in range(12)]
+    with db.transaction() as session:
+        add_purchases(session, monthly + steady)
+        quiet, regular = (
+            session.scalars(select(Customer).where(Customer.external_id == c)).one() for c in ("C-quiet", "C-steady")
+        )
+        gone = churn_signals(session, quiet, customer_interactions(session, quiet), now=NOW)
+        fine = churn_signals(session, regular, customer_interactions(session, regular), now=NOW)
+    assert gone.days_since_purchase == 130 and gone.falling_purchases and not fine.falling_purchases
+    assert fine.days_since_purchase == 5 and fine.risk == 0.0 < gone.risk
+    assert combined_risk(True, 2, 2, True, True, 200, True) > 0.8  # every warning at once
+    assert combined_risk(True, 0, 0, False, False, None, False) == 0.45  # a wish to cancel alone
