@@ -26,9 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.churn_cohort import CohortCustomer, generate  # noqa: E402
-
 from bench.bench_pipeline import machine  # noqa: E402
+from bench.churn_cohort import CohortCustomer, generate  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from store.cases import CaseFinding, update_complaint  # noqa: E402
 from store.customer_value import PurchaseRow, add_purchases  # noqa: E402
