@@ -187,3 +187,47 @@ def test_review_a_complaint_end_to_end(server: Server, browser: object) -> None:
     # Nothing personal reached the server's log: not the spoken number, not the searched one.
     log_text = server.log_path.read_text()
     assert "/search" in log_text and "13812345678" not in log_text
+
+
+# Every form control has a label a screen reader reads (a <label>, aria-label or aria-labelledby).
+UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+  .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby'))
+  .map(e => e.outerHTML.slice(0, 80))"""
+# WCAG 2.1 contrast of every piece of visible text against the background it is drawn on.
+LOW_CONTRAST = """() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const channel = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+  const lum = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  const background = (e) => { for (; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor);
+    if (c.length === 3 || c[3] > 0) return c.slice(0, 3); } return [255, 255, 255]; };
+  const bad = [];
+  for (const e of document.querySelectorAll('body *')) {
+    const text = [...e.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent.trim()).join('');
+    const style = getComputedStyle(e);
+    if (!text || style.visibility === 'hidden' || e.offsetParent === null || e.disabled) continue;
+    const [a, b] = [lum(rgb(style.color)), lum(background(e))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const large = parseFloat(style.fontSize) >= 24 || (parseFloat(style.fontSize) >= 18.66 && +style.fontWeight >= 700);
+    if (ratio < (large ? 3 : 4.5)) bad.push(`${text.slice(0, 20)}: ${ratio.toFixed(2)}`);
+  }
+  return bad;
+}"""
+
+
+def test_the_queue_and_a_case_at_phone_width(server: Server, browser: object) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    _sign_in(page, server, "manager_a")
+    page.wait_for_selector("#queue")
+    pages = [("08-queue-phone", None)]
+    case = server.api.get("/api/v1/complaints", params={"branch": "BR-A"}).json()["items"][0]
+    pages.append(("09-case-phone", f"/complaints/{case['id']}"))
+    for name, path in pages:
+        if path:
+            page.goto(server.url + path)
+            page.wait_for_selector("#transcript")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{name}: the page is {width} px wide; tables scroll inside their own box"
+        assert page.evaluate(UNLABELLED) == [], name
+        assert page.evaluate(LOW_CONTRAST) == [], name
+        _shot(page, name)
+    page.close()
