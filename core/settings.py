@@ -155,6 +155,14 @@ class Settings(BaseSettings):
         description="a customer's complaint in the same category this many days from their open or resolved case "
         "joins it (reopening it) instead of starting another; 0: never",
     )
+    zoho_accounts_url: str = Field(
+        "https://accounts.zoho.com.cn", description="the Zoho Accounts server of your data centre (.com.cn, .com, …)"
+    )
+    zoho_client_id: str | None = Field(None, description="a Zoho self client's id (api-console.zoho.com.cn)")
+    zoho_client_secret: str | None = None
+    zoho_refresh_token: str | None = Field(
+        None, description="its refresh token, scopes ZohoCRM.modules.accounts.READ, deals.READ, cases.ALL"
+    )
     churn_days: float = Field(
         180.0, gt=0, description="a customer with no purchase for this many days is in the churned (流失) stage"
     )

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
 
-PACKAGES=(core audio zhtext capture transcribe nlp store api pipeline kesheng audio_inputs)
+PACKAGES=(core audio zhtext capture transcribe nlp store crm api pipeline kesheng audio_inputs)
 if [ "${1:-}" = "--fast" ]; then
   shift
   .venv/bin/ruff check "${PACKAGES[@]}" tests tools bench

@@ -210,6 +210,8 @@ class Complaint(Base):
     contacts: Mapped[int] = mapped_column(default=1)  # interactions in which the customer raised it
     due_at: Mapped[datetime | None] = mapped_column(index=True)  # to be resolved by (KESHENG_CASE_DUE_DAYS)
     overdue_at: Mapped[datetime | None]  # when it was escalated for passing its due time unresolved
+    crm_id: Mapped[str | None] = mapped_column(String(64))  # its record in the CRM, once pushed
+    crm_status: Mapped[str | None] = mapped_column(String(16))  # the status the CRM was last told
 
     interaction: Mapped[Interaction] = relationship(back_populates="complaints")
     utterance: Mapped[Utterance] = relationship()

@@ -13,14 +13,10 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from pipeline import Services
-from store.cases import CaseFinding
-from store.interactions import UtteranceRow, add_utterances, new_interaction
-from store.models import Recording
-from store.repository import get_or_create_branch, get_or_create_customer
+from tests.seed import call_with_case
 from tests.workspace import add_users, bearer
 
 KEY = {"X-API-Key": "test-key"}
-FEES = UtteranceRow(0.0, 3.0, 0, "customer", "你们乱扣我的手续费", "你们 乱 扣 我 的 手续费")
 # Shanghai is UTC+8: 23:30 on the 28th there is 15:30 UTC; 00:30 on Monday 30 Nov there is Sunday in UTC.
 LATE_ON_28TH = datetime(2026, 11, 28, 15, 30, tzinfo=UTC)
 EARLY_ON_29TH = datetime(2026, 11, 28, 16, 30, tzinfo=UTC)
@@ -29,21 +25,7 @@ MONDAY_MORNING = datetime(2026, 11, 29, 16, 30, tzinfo=UTC)
 
 def _case(services: Services, when: datetime, customer: str, category: str = "fees", staff: str | None = None) -> None:
     with services.db.transaction() as session:
-        recording = Recording(sha256=f"{customer}{when.isoformat()}".ljust(64, "0")[:64], path="x", size_bytes=1)
-        session.add(recording)
-        session.flush()
-        call = new_interaction(
-            session,
-            recording_id=recording.id,
-            asr_model="base",
-            customer=get_or_create_customer(session, customer),
-            branch=get_or_create_branch(session, "BJ01"),
-            channel="call",
-            occurred_at=when,
-            staff=staff,
-        )
-        finding = CaseFinding("medium", category, (0,))
-        add_utterances(session, call, recording.id, [FEES], services.settings, finding=finding)
+        call_with_case(session, services.settings, customer=customer, occurred_at=when, category=category, staff=staff)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 
 import httpx
 from sqlalchemy import select
@@ -11,30 +10,17 @@ from sqlalchemy import select
 from core.settings import Settings
 from kesheng.fake_robots import BAD_SIGNATURE, RATE_LIMITED, FakeRobots
 from pipeline.alerts import deliver_due
-from store.cases import CaseFinding
 from store.db import Database
-from store.interactions import UtteranceRow, add_utterances, new_interaction
-from store.models import Recording, WebhookDelivery
-from store.repository import get_or_create_branch
+from store.interactions import UtteranceRow
+from store.models import WebhookDelivery
+from tests.seed import call_with_case
 
 SAID = UtteranceRow(0.0, 3.0, 0, "customer", "再不退钱我就去银保监会投诉你们", "再 不 退钱 我 就 去 银保监会 投诉 你们")
 
 
 def _high_case(db: Database, settings: Settings) -> None:
     with db.transaction() as session:
-        recording = Recording(sha256="r" * 64, path="r.wav", size_bytes=1)
-        session.add(recording)
-        session.flush()
-        call = new_interaction(
-            session,
-            recording_id=recording.id,
-            asr_model="base",
-            customer=None,
-            branch=get_or_create_branch(session, "BJ01"),
-            channel="call",
-            occurred_at=datetime(2026, 12, 1, 2, 0, tzinfo=UTC),
-        )
-        add_utterances(session, call, recording.id, [SAID], settings, finding=CaseFinding("high", "fees", (0,)))
+        call_with_case(session, settings, said=SAID, severity="high")
 
 
 def _send_until_settled(db: Database, settings: Settings) -> list[WebhookDelivery]:
