@@ -163,6 +163,11 @@ class Settings(BaseSettings):
     zoho_refresh_token: str | None = Field(
         None, description="its refresh token, scopes ZohoCRM.modules.accounts.READ, deals.READ, cases.ALL"
     )
+    crm_case_url: str | None = Field(
+        None,
+        description="where the CRM shows a pushed case, {id} for its record id, e.g. "
+        "https://crm.zoho.com.cn/crm/org123/tab/Cases/{id}: the case page links there",
+    )
     churn_days: float = Field(
         180.0, gt=0, description="a customer with no purchase for this many days is in the churned (流失) stage"
     )

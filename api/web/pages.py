@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -143,6 +143,13 @@ def login_form(
     return response
 
 
+def _crm_link(settings: Settings, crm_id: str | None) -> str | None:
+    """The case's page in the CRM, where it was pushed and the CRM's record address is configured."""
+    if not crm_id or not settings.crm_case_url or "{id}" not in settings.crm_case_url:
+        return None
+    return settings.crm_case_url.replace("{id}", quote(crm_id, safe=""))
+
+
 def _same_site(path: str) -> str:
     """A path on this site to go back to after sign-in; anything else (another site) is home."""
     if path.startswith("/") and not path.startswith("//") and "\\" not in path and "\n" not in path:
@@ -260,6 +267,7 @@ def complaint_page(complaint_id: int, request: Request, session: SessionDep, use
         status_labels={s: translator(_lang(request))[1](s) for s in COMPLAINT_STATUSES},
         event_labels={k: translator(_lang(request))[1](k) for k in EVENT_KINDS},
         zone=request.app.state.settings.display_timezone,
+        crm_link=_crm_link(request.app.state.settings, complaint.crm_id),
         reviewers=reviewers_for(session, complaint.branch_id),
     )
 

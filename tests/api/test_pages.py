@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from pipeline import Services
 from store.devices import Heartbeat, add_device, enrol, record_heartbeat
+from tests.seed import call_with_case
 from tests.workspace import PASSWORD, add_users, bearer
 
 PAGE = {"Accept": "text/html,application/xhtml+xml"}
@@ -67,3 +68,16 @@ def test_sign_in_returns_to_the_page_asked_for(client: TestClient, services: Ser
         "/login", data={"username": "admin", "password": PASSWORD, "next": asked}, follow_redirects=False
     )
     assert signed.status_code == 303 and signed.headers["location"] == lands
+
+
+def test_a_pushed_case_links_to_its_crm_record(services: Services) -> None:
+    settings = services.settings.model_copy(update={"crm_case_url": "https://crm.example.cn/crm/org1/tab/Cases/{id}"})
+    services.settings = settings
+    tokens = add_users(services)
+    with services.db.transaction() as session:
+        case = call_with_case(session, settings, customer="C-1").complaints[0]
+        case.crm_id, case_id = "4150868000000231001", case.id
+    with TestClient(create_app(settings, services=services, run_workers=False)) as client:
+        page = client.get(f"/complaints/{case_id}", headers={**PAGE, **bearer(tokens["admin"])})
+    assert page.status_code == 200
+    assert 'href="https://crm.example.cn/crm/org1/tab/Cases/4150868000000231001"' in page.text
