@@ -18,7 +18,7 @@ from store.models import TagCorrection, Utterance
 from tests.conftest import AUDIO
 from tests.workspace import add_users, bearer, import_file
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.whisper]  # they import real recordings first
 
 
 @pytest.fixture
