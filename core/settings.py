@@ -163,6 +163,14 @@ class Settings(BaseSettings):
     zoho_refresh_token: str | None = Field(
         None, description="its refresh token, scopes ZohoCRM.modules.accounts.READ, deals.READ, cases.ALL"
     )
+    fxiaoke_url: str = Field("https://open.fxiaoke.com", description="the 纷享销客 OpenAPI gateway")
+    fxiaoke_app_id: str | None = Field(None, description="the 纷享销客 app's id (FSAID_…)")
+    fxiaoke_app_secret: str | None = None
+    fxiaoke_permanent_code: str | None = Field(None, description="the company's permanent authorisation code")
+    fxiaoke_open_user_id: str | None = Field(None, description="the user the calls act as (FSUID_…)")
+    fxiaoke_status_field: str | None = Field(
+        None, description="the status field of your CasesObj (工单), where case statuses are to be kept in step"
+    )
     crm_case_url: str | None = Field(
         None,
         description="where the CRM shows a pushed case, {id} for its record id, e.g. "

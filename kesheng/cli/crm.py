@@ -17,23 +17,30 @@ if TYPE_CHECKING:
 
 crm_app = typer.Typer(help="The CRM: customers and their purchases in, complaint cases out.", no_args_is_help=True)
 app.add_typer(crm_app, name="crm")
-Crm = Annotated[str, typer.Option("--crm", help="which CRM: zoho")]
+Crm = Annotated[str, typer.Option("--crm", help="which CRM: zoho or fxiaoke (纷享销客)")]
 
 
 def connector(name: str, settings: Settings, http: httpx.Client) -> Connector:
     """The connector the settings configure for this CRM; a clear error naming what is missing."""
     from core.times import zone
+    from crm.fxiaoke import FxiaokeConfig, FxiaokeConnector
     from crm.zoho import ZohoConfig, ZohoConnector
 
+    if name == "fxiaoke":
+        needed = ("app_id", "app_secret", "permanent_code", "open_user_id")
+        _require(settings, "fxiaoke", needed, "a 纷享销客 app with CRM access")
+        fx = FxiaokeConfig(
+            settings.fxiaoke_url,
+            settings.fxiaoke_app_id or "",
+            settings.fxiaoke_app_secret or "",
+            settings.fxiaoke_permanent_code or "",
+            settings.fxiaoke_open_user_id or "",
+            settings.fxiaoke_status_field,
+        )
+        return FxiaokeConnector(fx, http)
     if name != "zoho":
-        raise ConfigError(f"--crm must be zoho, not {name!r}")
-    missing = [
-        f"KESHENG_ZOHO_{key.upper()}"
-        for key in ("client_id", "client_secret", "refresh_token")
-        if not getattr(settings, f"zoho_{key}")
-    ]
-    if missing:
-        raise ConfigError(f"set {', '.join(missing)} (a Zoho self client with CRM scopes) first")
+        raise ConfigError(f"--crm must be zoho or fxiaoke, not {name!r}")
+    _require(settings, "zoho", ("client_id", "client_secret", "refresh_token"), "a Zoho self client with CRM scopes")
     config = ZohoConfig(
         settings.zoho_accounts_url,
         settings.zoho_client_id or "",
@@ -41,6 +48,12 @@ def connector(name: str, settings: Settings, http: httpx.Client) -> Connector:
         settings.zoho_refresh_token or "",
     )
     return ZohoConnector(config, http, zone(settings.display_timezone))
+
+
+def _require(settings: Settings, crm: str, keys: tuple[str, ...], what: str) -> None:
+    missing = [f"KESHENG_{crm.upper()}_{key.upper()}" for key in keys if not getattr(settings, f"{crm}_{key}")]
+    if missing:
+        raise ConfigError(f"set {', '.join(missing)} ({what}) first")
 
 
 @crm_app.command("pull")
