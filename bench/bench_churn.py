@@ -30,7 +30,7 @@ from bench.bench_pipeline import machine  # noqa: E402
 from bench.churn_cohort import CohortCustomer, generate  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from store.cases import CaseFinding, update_complaint  # noqa: E402
-from store.customer_value import PurchaseRow, add_purchases  # noqa: E402
+from store.customer_value import PurchaseRow, add_purchases, rescore  # noqa: E402
 from store.db import Database  # noqa: E402
 from store.insights import ChurnSignals, churn_signals  # noqa: E402
 from store.interactions import TagValue, UtteranceRow, add_utterances, new_interaction  # noqa: E402
@@ -61,6 +61,7 @@ def load(db: Database, cohort: Sequence[CohortCustomer], settings: Settings) -> 
     with db.transaction() as session:
         rows = [PurchaseRow(c.external_id, when, amount) for c in cohort for when, amount in c.purchases]
         add_purchases(session, rows)
+        rescore(session, NOW)  # value tiers and stages, as `kesheng customers import` leaves them
         for c in cohort:
             customer = get_or_create_customer(session, c.external_id)
             for k, event in enumerate(c.interactions):
