@@ -6,7 +6,8 @@ all (0.10 at three); falling sentiment across interactions (0.15); a negative la
 (0.10); purchases gone quiet — days since the last one, from 45 (nothing) to 180 (0.35); purchases
 falling — the last quarter below half the quarterly pace of the nine months before (0.20). The
 customer's value tier is left out: as one more warning it changed the measured AUC by at most 0.003;
-the case queue's priority order weighs value instead. `bench/bench_churn.py` measures it (AUC) on a cohort with known outcomes.
+the case queue's priority order weighs value instead. `bench/bench_churn.py` measures the risk (AUC)
+on a cohort with known outcomes.
 """
 
 from __future__ import annotations
