@@ -67,6 +67,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "value": ("客户价值", "Value"),
     "stage": ("生命周期", "Stage"),
     "reason_needed": ("驳回需填写原因（备注）", "Dismissing needs a reason: write it in the note"),
+    "confirm_dismiss": ("确认驳回：这不是投诉？", "Dismiss this case as no complaint?"),
     "import_time": ("未注明录音时间，按导入时间", "no recording time given: import time"),
     "due": ("处理时限", "Due"),
     "contacts": ("反映次数", "Contacts"),

@@ -139,6 +139,11 @@ def test_review_a_complaint_end_to_end(server: Server, browser: object) -> None:
     page.click("#dismiss")  # without a reason it is refused, in the page, before anything is sent
     assert page.inner_text("#flash") == "驳回需填写原因（备注）"
     page.fill("#note", "已退还手续费")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.click("#dismiss")  # with a reason it asks first; cancelled, nothing changes
+    assert asked == ["确认驳回：这不是投诉？"]
+    assert page.locator("#complaint-status").get_attribute("data-status") == "in_review"  # as assigned
     page.click("#resolve")
     page.wait_for_function("document.getElementById('complaint-status').dataset.status === 'resolved'")
     assert page.inner_text("#complaint-status") == "已解决"

@@ -49,6 +49,7 @@
         document.getElementById("note").focus();
         return;
       }
+      if (body.status === "dismissed" && !window.confirm(actions.dataset.confirmDismiss)) return;
       control.disabled = true;
       try {
         const complaint = await call("PATCH", `/api/v1/complaints/${id}`, body);
