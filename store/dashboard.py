@@ -24,6 +24,7 @@ class AtRisk:
     cancel_intent: bool
     falling_sentiment: bool
     complaints: int
+    value_tier: str | None = None  # what is at stake: among equal risks, the more valuable customer first
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Dashboard:
     by_category: dict[str, int]
     by_week: dict[str, int]  # ISO date of the week's Monday → cases first raised that week
     sentiment_by_week: dict[str, float]  # mean interaction sentiment per week
+    sentiment_by_branch: dict[str, float]  # mean interaction sentiment per branch
     top_keywords: list[tuple[str, int]]
     at_risk: list[AtRisk]
     by_staff: dict[str, dict[str, float | None]]  # who served the customer → cases raised, interactions, mean sentiment
@@ -78,6 +80,7 @@ def build_dashboard(
         by_category=dict(Counter(c.category for c in complaints).most_common()),
         by_week=dict(sorted(Counter(_week(c.occurred_at, where) for c in complaints).items())),
         sentiment_by_week={w: round(sum(v) / len(v), 3) for w, v in sorted(sentiments.items())},
+        sentiment_by_branch=_mean_by_branch(interactions),
         top_keywords=Counter(session.scalars(keywords_q)).most_common(15),
         at_risk=_at_risk(session, interactions, branch_ids),
         by_staff=_by_staff(complaints, interactions),
@@ -124,6 +127,16 @@ def _at_risk(session: Session, interactions: list[Interaction], branch_ids: froz
                     signals.cancel_intent,
                     signals.falling_sentiment,
                     signals.complaints,
+                    customer.value_tier,
                 )
             )
-    return sorted(found, key=lambda r: -r.risk)[:15]
+    worth = {"high": 3, "medium": 2, "low": 1}
+    return sorted(found, key=lambda r: (-r.risk, -worth.get(r.value_tier or "", 0)))[:15]
+
+
+def _mean_by_branch(interactions: list[Interaction]) -> dict[str, float]:
+    by_branch: dict[str, list[float]] = defaultdict(list)
+    for interaction in interactions:
+        if interaction.sentiment is not None:
+            by_branch[interaction.branch.code if interaction.branch else "-"].append(interaction.sentiment)
+    return {code: round(sum(v) / len(v), 3) for code, v in sorted(by_branch.items())}

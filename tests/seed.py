@@ -14,7 +14,7 @@ from store.interactions import UtteranceRow, add_utterances, new_interaction
 from store.models import Interaction, Recording
 from store.repository import get_or_create_branch, get_or_create_customer
 
-FEES = UtteranceRow(0.0, 3.0, 0, "customer", "你们乱扣我的手续费", "你们 乱 扣 我 的 手续费")
+FEES = UtteranceRow(0.0, 3.0, 0, "customer", "你们乱扣我的手续费", "你们 乱 扣 我 的 手续费", sentiment=-0.6)
 
 
 def call_with_case(

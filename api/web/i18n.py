@@ -56,6 +56,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "error_503": ("服务繁忙，请稍后再试", "Busy: try again shortly"),
     "error_500": ("服务出错", "Server error"),
     "per_staff": ("按服务人员", "By staff member"),
+    "sentiment_per_branch": ("各网点客户情感", "Customer sentiment by branch"),
     "staff": ("服务人员", "Staff member"),
     "cases": ("投诉", "Cases"),
     "overdue": ("已逾期", "Overdue"),

@@ -77,6 +77,9 @@ def test_cases_and_sentiment_per_staff_member(client: TestClient) -> None:
     by_staff = client.get("/api/v1/dashboard", params={"days": 3660}, headers=KEY).json()["by_staff"]
     assert {name: (f["cases"], f["interactions"]) for name, f in by_staff.items()} == {"李": (2, 2), "张": (1, 1)}
     assert list(by_staff) == ["李", "张"]  # most cases first
+    assert by_staff["李"]["sentiment"] == -0.6
+    dashboard = client.get("/api/v1/dashboard", params={"days": 3660}, headers=KEY).json()
+    assert dashboard["sentiment_by_branch"] == {"BJ01": -0.6} and dashboard["by_branch"] == {"BJ01": 3}
     items = client.get("/api/v1/complaints", headers=KEY).json()["items"]
     assert {c["customer"]: c["staff"] for c in items} == {"C1": "李", "C2": "李", "C3": "张"}
 
