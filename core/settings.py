@@ -159,6 +159,9 @@ class Settings(BaseSettings):
         "https://accounts.zoho.com.cn", description="the Zoho Accounts server of your data centre (.com.cn, .com, …)"
     )
     zoho_client_id: str | None = Field(None, description="a Zoho self client's id (api-console.zoho.com.cn)")
+    zoho_customers: str = Field(
+        "Accounts", pattern="^(Accounts|Contacts)$", description="where your customers are kept: Accounts or Contacts"
+    )
     zoho_client_secret: str | None = None
     zoho_refresh_token: str | None = Field(
         None, description="its refresh token, scopes ZohoCRM.modules.accounts.READ, deals.READ, cases.ALL"

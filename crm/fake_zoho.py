@@ -41,7 +41,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-MODULES = ("Accounts", "Deals", "Cases")
+MODULES = ("Accounts", "Contacts", "Deals", "Cases")
 _JSON = "application/json;charset=UTF-8"
 _USER = {"name": "kesheng fake", "id": "4150868000000225013"}  # Created_By / Modified_By of what the API writes
 _DROP = "drop"  # an answer that is never sent: the connection is closed instead
@@ -73,6 +73,7 @@ class FakeZoho:
         refresh_token: str = "rtoken",
         accounts: Any = (),
         deals: Any = (),
+        contacts: Any = (),
         per_page_max: int = 200,
     ) -> None:
         self.client_id = client_id
@@ -82,6 +83,7 @@ class FakeZoho:
         self._ids = itertools.count(4150868000001000001)  # record ids as Zoho's look: 19 digits
         self.accounts: list[dict[str, Any]] = [self._with_id(a) for a in accounts]
         self.deals: list[dict[str, Any]] = [self._with_id(d) for d in deals]
+        self.contacts: list[dict[str, Any]] = [self._with_id(c) for c in contacts]
         self.cases: dict[str, dict[str, Any]] = {}
         self.token_requests = 0
         self.expire_tokens_after: int | None = None
@@ -232,6 +234,8 @@ class FakeZoho:
             return self.accounts
         if module == "Deals":
             return self.deals
+        if module == "Contacts":
+            return self.contacts
         return list(self.cases.values())
 
     def _page(self, records: list[dict[str, Any]], query: dict[str, list[str]]) -> Answer:

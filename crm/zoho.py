@@ -29,12 +29,18 @@ PRIORITY = {"high": "High", "medium": "Medium", "low": "Low"}
 WON = "Closed Won"
 
 
+# Where a customer is kept: companies in Accounts, or people in Contacts (a bank's or a shop's customers);
+# the lookup field a Deal and a Case use to point at one.
+CUSTOMER_LINKS = {"Accounts": ("Account_Name", "Account_Name"), "Contacts": ("Contact_Name", "Related_To")}
+
+
 @dataclass(frozen=True)
 class ZohoConfig:
     accounts_url: str  # https://accounts.zoho.com.cn, .com, .eu, … (the data centre of the org)
     client_id: str
     client_secret: str
     refresh_token: str
+    customers: str = "Accounts"  # or Contacts
 
 
 class ZohoConnector:
@@ -59,12 +65,13 @@ class ZohoConnector:
         self._api: str | None = None
 
     def customers(self) -> Iterator[str]:
-        for account in self._records("Accounts"):
-            yield str(account["id"])
+        for record in self._records(self.config.customers):
+            yield str(record["id"])
 
     def purchases(self) -> Iterator[PurchaseRow]:
+        deal_link, _case_link = CUSTOMER_LINKS[self.config.customers]
         for deal in self._records("Deals"):
-            account = deal.get("Account_Name") or {}
+            account = deal.get(deal_link) or {}
             if deal.get("Stage") != WON or not account.get("id") or deal.get("Amount") is None:
                 continue
             closed = datetime.combine(datetime.fromisoformat(str(deal["Closing_Date"])).date(), day_time())
@@ -87,7 +94,7 @@ class ZohoConnector:
             "Description": f"[{case.category}] {case.summary}"[:32000],
         }
         if case.customer:
-            fields["Account_Name"] = {"id": case.customer}
+            fields[CUSTOMER_LINKS[self.config.customers][1]] = {"id": case.customer}
         try:
             return self._write("POST", "/crm/v2/Cases", fields)
         except httpx.TransportError:

@@ -46,6 +46,7 @@ def connector(name: str, settings: Settings, http: httpx.Client) -> Connector:
         settings.zoho_client_id or "",
         settings.zoho_client_secret or "",
         settings.zoho_refresh_token or "",
+        settings.zoho_customers,
     )
     return ZohoConnector(config, http, zone(settings.display_timezone))
 

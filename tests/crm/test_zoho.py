@@ -117,3 +117,25 @@ def test_the_crm_commands(tmp_path: Path, model_cache: Path, zoho: FakeZoho) -> 
     assert pulled.returncode == 0 and "5 customer(s), 6 new purchase(s)" in pulled.stdout
     assert invoke(["crm", "push"], env).stdout.startswith("0 case(s) created")
     assert invoke(["crm", "pull", "--crm", "salesforce"], env).returncode == 1
+
+
+def test_customers_kept_as_contacts(db: Database) -> None:
+    people = [{"id": "4150868000000300001", "Last_Name": "王"}, {"id": "4150868000000300002", "Last_Name": "李"}]
+    deals = [
+        {
+            "id": "p1",
+            "Contact_Name": {"id": people[0]["id"]},
+            "Amount": 88.0,
+            "Closing_Date": "2026-11-20",
+            "Stage": "Closed Won",
+        }
+    ]
+    with FakeZoho(contacts=people, deals=deals) as fake, httpx.Client(timeout=10) as http:
+        connector = ZohoConnector(ZohoConfig(fake.url, "cid", "csecret", "rtoken", "Contacts"), http, UTC)
+        assert (pull(db, connector).customers, pull(db, connector).purchases) == (2, 0)  # the second pull: none new
+        case_id = _case(db, people[1]["id"], "c")
+        assert push(db, connector).created == [case_id]
+        [record] = fake.cases.values()
+    assert record["Related_To"] == {"id": people[1]["id"]} and "Account_Name" not in record
+    with db.transaction() as session:
+        assert session.scalar(select(Purchase.amount).where(Purchase.external_id == "p1")) == 88.0
