@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
 
 from core.errors import (
     AudioError,
@@ -55,6 +56,12 @@ def install(app: FastAPI) -> None:
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{k: v for k, v in e.items() if k in ("type", "loc", "msg")} for e in exc.errors()]
         return JSONResponse({"detail": errors, "error": "RequestValidationError"}, status_code=422)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(_request: Request, _exc: Exception) -> JSONResponse:
+        # A number the database cannot hold (an id ≥ 2^63, say): the caller's mistake, not the server's.
+        return JSONResponse({"detail": "a number or value is out of range", "error": "OutOfRange"}, status_code=422)
 
     @app.exception_handler(KeshengError)
     async def _handle(request: Request, exc: KeshengError) -> Response:

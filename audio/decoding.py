@@ -76,6 +76,8 @@ def probe_audio(path: Path) -> AudioInfo:
 
 def _info(container: av.container.InputContainer) -> AudioInfo:
     stream = container.streams.audio[0]
+    if stream.codec_context is None:  # a container FFmpeg reads around a codec it does not know (WAV tag 0x1234)
+        raise UnsupportedAudioError(f"the audio's codec is not one FFmpeg can decode ({container.format.name})")
     duration = None
     if stream.duration is not None and stream.time_base is not None:
         duration = float(stream.duration * stream.time_base)

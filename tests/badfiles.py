@@ -37,6 +37,16 @@ def not_audio(folder: Path) -> Path:
     return path
 
 
+def unknown_codec(folder: Path) -> Path:
+    """A well-formed WAV whose format tag (0x1234) no codec has: FFmpeg opens it but cannot decode it."""
+    data = b"\x00\x01" * 16000
+    fmt = struct.pack("<HHIIHH", 0x1234, 1, 16000, 32000, 2, 16)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
+    path = folder / "odd_codec.wav"
+    path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+    return path
+
+
 def gigabyte_header(folder: Path, source: Path) -> Path:
     """A real WAV whose RIFF and data sizes claim ~4 GB while the file holds a few seconds."""
     raw = bytearray(source.read_bytes())

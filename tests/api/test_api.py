@@ -129,7 +129,7 @@ def test_openapi_docs(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
 
 
-@pytest.mark.parametrize("maker", [badfiles.empty, badfiles.not_audio])
+@pytest.mark.parametrize("maker", [badfiles.empty, badfiles.not_audio, badfiles.unknown_codec])
 def test_bad_uploads_are_4xx_and_store_nothing(client: TestClient, services: Services, tmp_path: Path, maker) -> None:  # type: ignore[no-untyped-def]
     response = _upload(client, maker(tmp_path), channel="call")
     assert response.status_code in (415, 422)

@@ -16,6 +16,7 @@ from pipeline import Services
 from pipeline.importer import ImportRequest, ingest_file
 from pipeline.worker import Lane, claim, run_pending
 from store.models import Complaint, LiveUtterance, Utterance
+from tests import badfiles
 from tests.conftest import FIXTURES
 
 KEY = {"X-API-Key": "test-key"}
@@ -151,6 +152,10 @@ def test_bad_live_uploads_are_refused_and_store_nothing(client: TestClient, serv
     assert send(client, device, truncated, 0, sha=hashlib.sha256(audio).hexdigest()).status_code == 422
     assert send(client, device, b"", 0).status_code in (400, 422)
     assert send(client, device, b"this is not audio at all", 0).status_code == 415
+    odd_codec = badfiles.unknown_codec(tmp_path).read_bytes()  # a 4xx: the agent quarantines it, not retries it
+    assert send(client, device, odd_codec, 0).status_code == 415
+    seq_too_big = send(client, device, audio, 2**63)
+    assert 400 <= seq_too_big.status_code < 500, seq_too_big.text
     oversized = b"RIFF" + b"\0" * int(services.settings.max_utterance_seconds * 32000 + 8192)
     assert send(client, device, oversized, 0).status_code == 413
     assert send(client, device, audio, -1).status_code == 422

@@ -72,6 +72,13 @@ def test_header_only_wav_is_refused(tmp_path: Path) -> None:
         decode_audio(badfiles.header_only(tmp_path))
 
 
+def test_a_codec_ffmpeg_does_not_know_is_refused_not_a_crash(tmp_path: Path) -> None:
+    odd = badfiles.unknown_codec(tmp_path)
+    for read in (probe_audio, decode_audio):
+        with pytest.raises(UnsupportedAudioError, match="codec"):
+            read(odd)
+
+
 def test_non_audio_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UnsupportedAudioError, match=r"not a readable audio file|no audio stream"):
         decode_audio(badfiles.not_audio(tmp_path))
