@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile, status
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServicesDep, SessionDep, SettingsDep, Uploader, notify_workers
 from api.schemas import JobOut
 from api.uploads import spool_upload
-from core.errors import ForbiddenError, InvalidRequestError
+from core.errors import BusyError, ForbiddenError, InvalidRequestError
 from core.kinds import Channel, one_of
 from core.settings import parse_roles
 from core.times import parse_time, zone
-from pipeline.importer import ingest_file
+from pipeline.importer import Services, ingest_file
 from pipeline.params import ImportRequest
 from store.audit import record
-from store.repository import branch_id
+from store.auth import Principal
+from store.repository import EnqueueResult, branch_id
 
 router = APIRouter(prefix="/recordings", tags=["recordings"])
 
@@ -63,23 +66,35 @@ async def upload_recording(
             original_name=name,
             staff=staff or None,
         )
-        result = await run_in_threadpool(
-            ingest_file, session, services.audio_store, tmp, req, services.asr_name, settings
-        )
+        result = await run_in_threadpool(_ingest_once, services, tmp, req, caller)
     finally:
         tmp.unlink(missing_ok=True)
-    record(
-        session,
-        caller,
-        "recording.upload",
-        "job",
-        result.job.id,
-        branch_id(session, branch),
-        duplicate=result.duplicate,
-    )
     if not result.duplicate:
         notify_workers(request, background, result.job.id, result.job.priority)
     return JobOut.of(result.job, duplicate=result.duplicate)
+
+
+def _ingest_once(services: Services, tmp: Path, req: ImportRequest, caller: Principal) -> EnqueueResult:
+    """Store and queue the upload with its audit row, in a transaction of its own, committed here.
+
+    Two clients uploading the same audio at the same moment (a retry in parallel) race for its hash:
+    the loser's insert fails, and on the next try it finds the winner's recording and job and answers
+    as the duplicate it is. A fresh transaction each try also lets SQLite's busy timeout do its work.
+    """
+    for attempt in range(5):
+        try:
+            with services.db.transaction() as session:
+                result = ingest_file(session, services.audio_store, tmp, req, services.asr_name, services.settings)
+                where = branch_id(session, req.branch)
+                record(session, caller, "recording.upload", "job", result.job.id, where, duplicate=result.duplicate)
+                return result
+        except IntegrityError:
+            continue  # the other upload committed first: the next try finds its recording and job
+        except OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            time.sleep(0.1 * (attempt + 1))  # SQLite: a writer that began before another's commit must begin again
+    raise BusyError("the same audio is being uploaded at this moment; try again shortly", 2)
 
 
 def _when(text: str | None, display_zone: str) -> datetime | None:
