@@ -11,7 +11,7 @@ Data functions: they take the caller's session and never commit.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -243,6 +243,7 @@ class ComplaintFilter:
     assignee: str | None = None
     overdue: bool | None = None  # only cases escalated for passing their due time (False: only the others)
     sort: str = "occurred"  # occurred (latest first) | due (soonest first) | severity | priority (see _order)
+    with_dismissed: bool = False  # without a status asked for, dismissed cases (no complaint) are left out
 
 
 SORTS = ("occurred", "due", "severity", "priority")
@@ -266,6 +267,8 @@ def _complaint_query(filters: ComplaintFilter) -> Select[Complaint]:
         )
     if filters.status:
         query = query.where(Complaint.status == filters.status)
+    elif not filters.with_dismissed:
+        query = query.where(Complaint.status != ComplaintStatus.dismissed)
     if filters.severity:
         query = query.where(Complaint.severity == filters.severity)
     if filters.category:
@@ -285,14 +288,13 @@ def _complaint_query(filters: ComplaintFilter) -> Select[Complaint]:
 
 
 def complaint_counts(session: Session, filters: ComplaintFilter) -> dict[str, dict[str, int]]:
-    """How many complaints match, by status and by severity (the queue's counters)."""
-    base = _complaint_query(filters).subquery()
-    return {
-        column: {
-            value: n for value, n in session.execute(select(base.c[column], func.count()).group_by(base.c[column]))
-        }
-        for column in ("status", "severity")
-    }
+    """How many cases match, by status (dismissed ones too, so the queue can offer them) and by severity."""
+    counts = {}
+    for column, counted in (("status", replace(filters, with_dismissed=True)), ("severity", filters)):
+        base = _complaint_query(counted).subquery()
+        rows = session.execute(select(base.c[column], func.count()).group_by(base.c[column]))
+        counts[column] = {value: n for value, n in rows}
+    return counts
 
 
 def list_complaints(session: Session, filters: ComplaintFilter) -> tuple[list[Complaint], int]:

@@ -93,6 +93,13 @@ def test_a_dismissed_case_leaves_the_dashboard(client: TestClient) -> None:
     assert dismissed.status_code == 200 and dismissed.json()["history"][-1]["detail"] == "new → dismissed: 重复录入"
     weeks = client.get("/api/v1/dashboard", params={"days": 3660}, headers=KEY).json()["by_week"]
     assert sum(weeks.values()) == 2
+    queue = client.get("/api/v1/complaints", headers=KEY).json()  # the queue leaves it out too, unless asked
+    assert queue["total"] == 2 and first["id"] not in [c["id"] for c in queue["items"]]
+    assert queue["counts"]["status"] == {"new": 2, "dismissed": 1}  # the filter offers it with its count
+    shown = client.get("/api/v1/complaints", params={"status": "dismissed"}, headers=KEY).json()["items"]
+    assert [c["id"] for c in shown] == [first["id"]]
+    csv = client.get("/api/v1/complaints/export.csv", headers=KEY).content.decode("utf-8-sig").splitlines()
+    assert len(csv) == 3  # the header and the two cases still open
 
 
 def test_an_admin_corrects_an_imports_customer_branch_and_time_and_its_case_follows(
